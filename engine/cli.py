@@ -1,0 +1,61 @@
+"""The command line: parse arguments, call the pure core, pick a formatter, map results to an
+exit code (0 clean, 1 an error finding or inappropriate verdict, 2 bad input or usage).
+
+Only this module prints or exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import import_module
+from typing import Sequence, TextIO
+
+from . import __version__
+from .errors import CdtError, KnowledgeBaseError, UsageError
+
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as :class:`UsageError` (exit 2), never exiting itself."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="cdt-companion", description="Judge CDT D9961 claim lines against a "
+                     "declarative knowledge base.", epilog="example: cdt-companion run scenarios/ --format jsonl")
+    parser.add_argument("--version", action="version", version=f"cdt-companion {__version__}")
+    common = _Parser(add_help=False)
+    common.add_argument("--kb", help="folder of rule files (default: the bundled kb/)")
+    common.add_argument("--facts", help="folder of reference facts (default: the bundled facts/)")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        import_module(f"engine.commands.{name}").register(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run one command; return its exit code (the console script exits with it)."""
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        args = build_parser().parse_args(argv)
+        return args.handler(args, out, err)
+    except KnowledgeBaseError as problem:
+        err.write("the knowledge base is invalid:\n" + str(problem) + "\n")
+        return 2
+    except UsageError as problem:
+        err.write(f"error: {problem}\n")
+        return 2
+    except CdtError as problem:
+        err.write(f"error: {problem}\n")
+        return 2
+    except KeyboardInterrupt:
+        err.write("interrupted\n")
+        return 130
+
+
+# One module per command under engine/commands/; each has ``register(sub, common)`` that adds
+# its parser and sets ``handler``. Order here is the order of ``--help``.
+COMMAND_MODULES = ("run", "explain")

@@ -1,0 +1,56 @@
+"""Problems a user can cause, as values; and the few exceptions that abort a command.
+
+Everything a user can get wrong inside a batch (a bad scenario document, a misspelled key) is a
+:class:`Diagnostic` value carried in the result, so one bad input never loses the others.
+Exceptions are kept for aborting a whole command::
+
+    CdtError                 base of everything this package raises on purpose
+    ├── KnowledgeBaseError   kb/ or facts/ is invalid (exit 2); carries its diagnostics
+    └── UsageError           the command line or an input path is unusable (exit 2)
+
+A fault inside the rules engine is caught per scenario by the evaluator and becomes that
+scenario's error diagnostic, never an exception that crosses into the next scenario.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One problem at a place in a file: 1-based line and column, sortable by position."""
+
+    path: str
+    line: int
+    col: int
+    message: str
+    hint: str | None = field(default=None, compare=False)
+    severity: str = field(default="error", compare=False)
+    end_line: int | None = field(default=None, compare=False)
+    end_col: int | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        text = f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}"
+        return f"{text}\n{self.hint}" if self.hint else text
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON shape used by every machine-readable output."""
+        return {"path": self.path, "line": self.line, "col": self.col,
+                "severity": self.severity, "message": self.message, "hint": self.hint}
+
+
+class CdtError(Exception):
+    """Base of the exceptions this package raises on purpose."""
+
+
+class KnowledgeBaseError(CdtError):
+    """The knowledge base or its facts are invalid; no scenario can be judged by it."""
+
+    def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> None:
+        self.diagnostics = tuple(sorted(diagnostics))
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+
+class UsageError(CdtError):
+    """The command line or an input path cannot be used."""

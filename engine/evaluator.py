@@ -1,0 +1,118 @@
+"""Evaluate scenarios with durable_rules. The only module that imports the engine.
+
+It talks to the engine's C binding directly (``durable_rules_engine``), the calls that
+``durable.engine`` itself makes, and leaves out its Python action layer: no ``Host`` (whose
+constructor starts polling threads that are never stopped), no global host, and no action
+callbacks (whose exceptions the engine swallows). Fired rules are read from the engine's
+action queue, recorded in a :class:`Trace`, and their derived facts asserted back, so forward
+chaining runs to completion inside one call.
+
+Isolation: every scenario gets a fresh sid, deleted in ``finally`` on every shard, so at most
+one sid is live per ruleset (the engine caps live sids at 1024) and no state reaches the next
+scenario, also after a failure.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import deque
+from typing import Any, Mapping
+
+import durable_rules_engine as _dre
+
+from .compiler import CompiledKb
+from .model import Firing, Trace
+
+
+class EngineFault(RuntimeError):
+    """The rules engine failed on one scenario."""
+
+
+class Evaluator:
+    """Holds the compiled rulesets inside the engine; evaluates one scenario at a time."""
+
+    _names = itertools.count(1)
+
+    def __init__(self, compiled: CompiledKb) -> None:
+        self.compiled = compiled
+        self._sids = itertools.count(1)
+        self._handles: list[int] = []
+        tag = next(self._names)
+        try:
+            for index, shard in enumerate(compiled.shards):
+                name = f"cdt{tag}s{index}"
+                self._handles.append(_dre.create_ruleset(name, json.dumps(shard, sort_keys=True)))
+        except BaseException:
+            self.close()
+            raise
+        self._inputs = {rule: self._derived_inputs(body) for shard in compiled.shards
+                        for rule, body in shard.items()}
+
+    @staticmethod
+    def _derived_inputs(body: Mapping[str, Any]) -> tuple[str, ...]:
+        names = []
+        for pattern in body["all"]:
+            (alias, test), = pattern.items()
+            if alias.startswith("d"):
+                names.append(test["$and"][1]["name"])
+        return tuple(names)
+
+    def evaluate(self, fact: Mapping[str, Any]) -> Trace:
+        """Assert one scenario fact, run every firing to completion, and forget the scenario."""
+        sid = str(next(self._sids))
+        firings: list[Firing] = []
+        try:
+            self._run(sid, fact, firings)
+        except Exception as err:                           # engine faults stay with this scenario
+            return Trace(fact, tuple(firings), f"rules engine failed: {err}")
+        finally:
+            self._forget(sid)
+        return Trace(fact, tuple(firings))
+
+    def _run(self, sid: str, fact: Mapping[str, Any], firings: list[Firing]) -> None:
+        payload = json.dumps({**fact, "sid": sid, "t": "scenario"})
+        pending: deque[tuple[int, int]] = deque()
+        for index, handle in enumerate(self._handles):
+            self._assert(handle, index, payload, pending)
+        while pending:
+            index, state = pending.popleft()
+            handle = self._handles[index]
+            started = _dre.start_action_for_state(handle, state)
+            message = started[1] if started else None
+            while message:
+                rule = message[2:message.index('"', 2)]
+                derived = self.compiled.derives.get(rule, ())
+                firings.append(Firing(rule, self._inputs.get(rule, ()), derived))
+                for name in derived:
+                    self._derive(sid, name, pending)
+                message = _dre.complete_and_start_action(handle, state)
+
+    def _derive(self, sid: str, name: str, pending: deque[tuple[int, int]]) -> None:
+        payload = json.dumps({"sid": sid, "t": "derived", "name": name})
+        for index in self.compiled.consumers.get(name, ()):
+            self._assert(self._handles[index], index, payload, pending)
+
+    @staticmethod
+    def _assert(handle: int, index: int, payload: str, pending: deque[tuple[int, int]]) -> None:
+        code, state = _dre.assert_fact(handle, payload)
+        if code == 0:                                      # 1: nothing matched, 2: already known
+            pending.append((index, state))
+
+    def _forget(self, sid: str) -> None:
+        for handle in self._handles:
+            try:
+                _dre.delete_state(handle, sid)
+            except Exception:                              # a sid the shard never saw
+                pass
+
+    def close(self) -> None:
+        """Free the engine's rulesets (they are not garbage-collected otherwise)."""
+        while self._handles:
+            _dre.delete_ruleset(self._handles.pop())
+
+    def __enter__(self) -> "Evaluator":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

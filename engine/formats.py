@@ -1,0 +1,123 @@
+"""Render results for people and for programs: one small function per ``--format``.
+
+Every formatter sorts explicitly and reads no clock, so the same inputs give byte-identical
+output. Results themselves keep input order (the contract); findings are already sorted by
+severity, topic and rule id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any, Iterable, Sequence
+
+from . import __version__
+from .explain import Check, Node
+from .model import KnowledgeBase, Result
+
+VERDICT_ORDER = ("appropriate", "inappropriate", "needs-review")
+
+
+def stamp(kb: KnowledgeBase) -> dict[str, Any]:
+    """What judged these results: the tool and the knowledge base's version and content hash."""
+    return {"tool": "cdt-companion", "tool_version": __version__,
+            "kb_version": kb.version, "kb_digest": kb.digest}
+
+
+def dumps(data: Any) -> str:
+    """Canonical JSON: stable key order, UTF-8 text kept readable."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+def summary(results: Sequence[Result]) -> dict[str, Any]:
+    """Counts per verdict and per finding topic/severity, in a fixed order."""
+    verdicts = Counter(r.verdict for r in results if not r.error)
+    topics = Counter((f.topic, f.severity) for r in results for f in r.findings)
+    return {
+        "scenarios": len(results),
+        "errors": sum(1 for r in results if r.error),
+        "verdicts": {v: verdicts.get(v, 0) for v in VERDICT_ORDER},
+        "findings": [{"topic": t, "severity": s, "count": n} for (t, s), n in sorted(topics.items())],
+    }
+
+
+def run_json(results: Sequence[Result], kb: KnowledgeBase) -> str:
+    return dumps({**stamp(kb), "results": [r.to_dict() for r in results],
+                  "summary": summary(results)}) + "\n"
+
+
+def run_jsonl_line(result: Result) -> str:
+    return dumps(result.to_dict()) + "\n"
+
+
+def run_text_one(result: Result) -> str:
+    """One scenario for a person: headline, findings with their reasons, suggestions."""
+    head = f"{result.file}:{result.line}: {result.scenario}"
+    if result.error:
+        return head + "  NOT EVALUATED\n" + "".join(f"  {d}\n".replace("\n", "\n    ").rstrip() + "\n"
+                                                     for d in result.error)
+    code = result.code if result.code == result.normalized_code or not result.normalized_code \
+        else f"{result.code} (read as {result.normalized_code})"
+    lines = [f"{head}  {code}  {result.verdict.upper() if result.verdict else ''}"]
+    if result.missing_facts:
+        lines.append(f"  missing facts: {', '.join(result.missing_facts)}")
+    for f in result.findings:
+        lines.append(f"  {f.severity:<7} {f.topic:<14} {f.rule}: {f.message}")
+        facts = "; ".join(_because_text(b) for b in f.because)
+        if facts:
+            lines.append(f"          because {facts}")
+        for rec in f.recommend:
+            lines.append(f"          → {rec}")
+        src = f.source
+        lines.append(f"          source: {src.ref}" + (f", {src.section}" if src.section else ""))
+    for s in result.suggestions:
+        lines.append(f"  did you mean {s.code} ({s.name})? score {s.score:.2f}: {s.reason}")
+    return "\n".join(lines) + "\n"
+
+
+def _because_text(b: Any) -> str:
+    if b.derived_by:
+        return f"{b.fact} (derived by {b.derived_by})"
+    value = json.dumps(b.value) if not isinstance(b.value, str) else b.value
+    return f"{b.fact} = {value}" + (f" (line {b.line})" if b.line else "")
+
+
+def run_text_summary(results: Sequence[Result]) -> str:
+    s = summary(results)
+    parts = [f"{n} {v}" for v, n in s["verdicts"].items()]
+    return f"{s['scenarios']} scenarios: {', '.join(parts)}, {s['errors']} not evaluated\n"
+
+
+def tree_text(node: Node) -> str:
+    """A derivation tree drawn with box characters."""
+    lines = [node.label]
+    _tree_lines(node.children, "", lines)
+    return "\n".join(lines) + "\n"
+
+
+def _tree_lines(children: Iterable[Node], prefix: str, lines: list[str]) -> None:
+    kids = list(children)
+    for i, child in enumerate(kids):
+        last = i == len(kids) - 1
+        lines.append(f"{prefix}{'└─ ' if last else '├─ '}{child.label}")
+        _tree_lines(child.children, prefix + ("   " if last else "│  "), lines)
+
+
+def tree_json(node: Node) -> dict[str, Any]:
+    return {"label": node.label, "children": [tree_json(c) for c in node.children]}
+
+
+def why_not_text(rule_id: str, fired: bool, checks: Sequence[Check]) -> str:
+    """Each condition of a rule, met or not, with the value seen."""
+    lines = [f"rule {rule_id} {'FIRED' if fired else 'did not fire'}"]
+    for c in checks:
+        mark = "met    " if c.met else "NOT met"
+        seen = "" if c.seen is None and c.text.endswith(":") else f"  (seen: {_seen(c.seen)})"
+        lines.append(f"  {'  ' * c.depth}[{mark}] {c.text}{seen}")
+    return "\n".join(lines) + "\n"
+
+
+def _seen(value: Any) -> str:
+    if value is None:
+        return "absent"
+    return json.dumps(value) if not isinstance(value, str) else value

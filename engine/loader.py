@@ -1,0 +1,325 @@
+"""Load scenario files: find them, read their YAML documents, validate each against the
+vocabulary, and return one :class:`Scenario` or :class:`Invalid` per document, in input order.
+
+Validation reports every problem of a document (not only the first), each at its own
+``path:line:col`` with a "did you mean" where one exists.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import sys
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from .errors import Diagnostic, UsageError
+from .model import Expect, Invalid, Scenario
+from .spelling import did_you_mean
+from .vocabulary import EXPECT, FINDING_KEYS, SCENARIO, SEVERITIES, TOPICS, Field, fact_fields
+from .yamlsource import Document, read_bytes, read_file
+
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+
+
+def find_files(paths: Iterable[str]) -> list[str]:
+    """Expand folders into their scenario files (sorted); keep files and ``-`` as given."""
+    out: list[str] = []
+    for raw in paths:
+        if raw == "-":
+            out.append(raw)
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix in SCENARIO_SUFFIXES and p.is_file())
+            out.extend(str(p) for p in found)
+        elif path.exists():
+            out.append(raw)
+        else:
+            raise UsageError(f"{raw}: no such file or folder")
+    return out
+
+
+def load_scenarios(paths: Iterable[str]) -> list[Scenario | Invalid]:
+    """Every scenario document under ``paths``, validated, in input order."""
+    items: list[Scenario | Invalid] = []
+    for name in find_files(paths):
+        docs = read_bytes("<stdin>", sys.stdin.buffer.read()) if name == "-" else read_file(name)
+        items.extend(scenarios_from_documents(docs))
+    return mark_duplicate_ids(items)
+
+
+def scenarios_from_documents(docs: list[Document]) -> list[Scenario | Invalid]:
+    """Validate each document; ids default to the file stem (+ ``#N`` when a file has several)."""
+    many = len(docs) > 1
+    return [validate(doc, _default_id(doc, many)) for doc in docs]
+
+
+def _default_id(doc: Document, many: bool) -> str:
+    stem = Path(doc.path).stem if doc.path != "<stdin>" else "stdin"
+    return f"{stem}#{doc.index + 1}" if many else stem
+
+
+def mark_duplicate_ids(items: list[Scenario | Invalid]) -> list[Scenario | Invalid]:
+    """A scenario id used twice in one run makes the later document invalid."""
+    seen: dict[str, Scenario | Invalid] = {}
+    out: list[Scenario | Invalid] = []
+    for item in items:
+        first = seen.get(item.id)
+        if first is not None and isinstance(item, Scenario):
+            where = f"{first.file}:{first.line}"
+            item = Invalid(item.id, item.file, item.index, item.line, (Diagnostic(
+                item.file, item.line, 1, f"scenario id '{item.id}' is already used at {where}"),))
+        seen.setdefault(item.id, item)
+        out.append(item)
+    return out
+
+
+def validate(doc: Document, default_id: str) -> Scenario | Invalid:
+    """Check one document against the vocabulary; problems make it :class:`Invalid`."""
+    if doc.data is None or doc.diagnostics and not isinstance(doc.data, dict):
+        return Invalid(default_id, doc.path, doc.index, doc.line, doc.diagnostics)
+    if not isinstance(doc.data, dict):
+        diag = Diagnostic(doc.path, doc.line, 1, "a scenario must be a mapping of keys to values, "
+                          f"not {_kind(doc.data)}")
+        return Invalid(default_id, doc.path, doc.index, doc.line, (diag,))
+    checker = _Checker(doc)
+    data = dict(doc.data)
+    expect_raw = data.pop("expect", None)
+    facts = checker.section(data, SCENARIO, "")
+    expect = checker.expect(expect_raw) if expect_raw is not None else None
+    scenario_id = facts.pop("id", None) or default_id
+    title = facts.pop("title", None)
+    problems = tuple(sorted(set(doc.diagnostics) | set(checker.problems)))
+    if problems:
+        return Invalid(scenario_id, doc.path, doc.index, doc.line, problems)
+    return Scenario(scenario_id, doc.path, doc.index, doc.line, facts, doc.positions,
+                    title=title, expect=expect)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, _dt.date):
+        return "a date"
+    if value is None:
+        return "nothing (null)"
+    return "text"
+
+
+class _Checker:
+    """Collects the problems of one document while building its clean facts."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.problems: list[Diagnostic] = []
+
+    def at(self, path: str, message: str, hint: str | None = None, key: bool = False) -> None:
+        table = self.doc.key_positions if key else self.doc.positions
+        line, col = table.get(path) or self.doc.positions.get(path) or (self.doc.line, 1)
+        self.problems.append(Diagnostic(self.doc.path, line, col, message, hint))
+
+    def section(self, data: Mapping[str, Any], fields: Mapping[str, Field], prefix: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            path = f"{prefix}{key}"
+            spec = fields.get(key)
+            if spec is None:
+                where = f"in '{prefix[:-1]}'" if prefix else "in a scenario"
+                self.at(path, f"unknown key '{key}' {where}", did_you_mean(key, fields), key=True)
+                continue
+            if value is None:
+                continue          # an explicit null means "not stated"
+            clean = self.value(value, spec, path)
+            if clean is not None:
+                out[key] = clean
+        for key, spec in fields.items():
+            if spec.required and key not in out and key not in data:
+                where = prefix[:-1] or "the scenario"
+                anchor = prefix[:-1] if prefix else ""
+                self.at(anchor, f"missing required key '{prefix}{key}' in {where}")
+        return out
+
+    def value(self, value: Any, spec: Field, path: str) -> Any:
+        check = getattr(self, f"_{spec.type}")
+        return check(value, spec, path)
+
+    def _section(self, value: Any, spec: Field, path: str) -> Any:
+        if not isinstance(value, dict):
+            self.at(path, f"'{path}' must be a mapping of keys to values, not {_kind(value)}")
+            return None
+        return self.section(value, spec.fields, path + ".")
+
+    def _records(self, value: Any, spec: Field, path: str) -> Any:
+        if not isinstance(value, list):
+            self.at(path, f"'{path}' must be a list of record items, not {_kind(value)}")
+            return None
+        items = []
+        for i, item in enumerate(value):
+            where = f"{path}[{i}]"
+            if not isinstance(item, dict):
+                self.at(where, f"each item of '{path}' must be a mapping, not {_kind(item)}")
+                continue
+            items.append(self.section(item, spec.fields, where + "."))
+        return items
+
+    def _text(self, value: Any, spec: Field, path: str) -> Any:
+        if isinstance(value, (dict, list)) or isinstance(value, bool):
+            self.at(path, f"'{path}' must be text, not {_kind(value)}")
+            return None
+        return value.isoformat() if isinstance(value, _dt.date) else str(value)
+
+    def _code(self, value: Any, spec: Field, path: str) -> Any:
+        if isinstance(value, (dict, list, bool)) or isinstance(value, float):
+            self.at(path, f"'{path}' must be a code such as D9961, not {_kind(value)}")
+            return None
+        return str(value)
+
+    def _enum(self, value: Any, spec: Field, path: str) -> Any:
+        if not isinstance(value, str) or value not in spec.values:
+            shown = value if isinstance(value, (str, int, float)) and not isinstance(value, bool) else _kind(value)
+            self.at(path, f"'{shown}' is not a valid value for '{path}' "
+                    f"(one of: {', '.join(spec.values)})", did_you_mean(str(value), spec.values))
+            return None
+        return value
+
+    def _state(self, value: Any, spec: Field, path: str) -> Any:
+        if not isinstance(value, str) or value not in spec.values:
+            self.at(path, f"'{value}' is not a US state or DC code (two capital letters)",
+                    did_you_mean(str(value), spec.values))
+            return None
+        return value
+
+    def _date(self, value: Any, spec: Field, path: str) -> Any:
+        if isinstance(value, _dt.datetime):
+            value = value.date()
+        if isinstance(value, _dt.date):
+            return value.isoformat()
+        try:
+            return _dt.date.fromisoformat(str(value)).isoformat()
+        except ValueError:
+            self.at(path, f"'{value}' is not a valid date for '{path}': write it as YYYY-MM-DD")
+            return None
+
+    def _money(self, value: Any, spec: Field, path: str) -> Any:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.at(path, f"'{path}' must be an amount in USD, not {_kind(value)}")
+            return None
+        if value < 0 or value != value or value in (float("inf"), float("-inf")):
+            self.at(path, f"'{path}' must be a finite amount of zero or more, not {value}")
+            return None
+        return round(float(value), 2)
+
+    def _count(self, value: Any, spec: Field, path: str) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.at(path, f"'{path}' must be a whole number, not {_kind(value)}")
+            return None
+        if value < 0:
+            self.at(path, f"'{path}' must be zero or more, not {value}")
+            return None
+        return value
+
+    def _bool(self, value: Any, spec: Field, path: str) -> Any:
+        if not isinstance(value, bool):
+            self.at(path, f"'{path}' must be true or false, not {_kind(value)}",
+                    did_you_mean(str(value), ("true", "false")))
+            return None
+        return value
+
+    def _tri(self, value: Any, spec: Field, path: str) -> Any:
+        if isinstance(value, bool) or value == "unknown":
+            return value
+        self.at(path, f"'{path}' must be true, false or unknown, not '{value}'",
+                did_you_mean(str(value), ("true", "false", "unknown")))
+        return None
+
+    def _enum_list(self, value: Any, spec: Field, path: str) -> Any:
+        items = value if isinstance(value, list) else [value]
+        out = [self._enum(item, spec, f"{path}[{i}]" if isinstance(value, list) else path)
+               for i, item in enumerate(items)]
+        return [x for x in out if x is not None]
+
+    def _int_list(self, value: Any, spec: Field, path: str) -> Any:
+        items = value if isinstance(value, list) else [value]
+        out = []
+        for i, item in enumerate(items):
+            where = f"{path}[{i}]" if isinstance(value, list) else path
+            if isinstance(item, str) and item.strip().isdigit():
+                item = int(item)
+            if isinstance(item, bool) or not isinstance(item, int):
+                self.at(where, f"each item of '{path}' must be a whole number, not {_kind(item)}")
+                continue
+            out.append(item)
+        return out
+
+    def expect(self, raw: Any) -> Expect | None:
+        """The ``expect:`` block, validated (rule ids are checked against the kb by ``test``)."""
+        if not isinstance(raw, dict):
+            self.at("expect", f"'expect' must be a mapping, not {_kind(raw)}")
+            return None
+        known_paths = set(fact_fields())
+        values: dict[str, Any] = {}
+        for key, value in raw.items():
+            path = f"expect.{key}"
+            spec = EXPECT.get(key)
+            if spec is None:
+                self.at(path, f"unknown key '{key}' in 'expect'", did_you_mean(key, EXPECT), key=True)
+                continue
+            if spec.type in ("enum", "text"):
+                values[key] = self.value(value, spec, path)
+            elif spec.type == "finding_list":
+                values[key] = self._findings(value, path)
+            else:
+                values[key] = self._word_list(value, path, known_paths if spec.type == "path_list" else None)
+        verdict = values.get("verdict")
+        line = self.doc.key_positions.get("expect", (0, 0))[0]
+        return Expect(verdict=verdict, fired=tuple(values.get("fired") or ()),
+                      not_fired=tuple(values.get("not_fired") or ()),
+                      findings=tuple(values.get("findings") or ()),
+                      suggestions=tuple(values.get("suggestions") or ()),
+                      missing_facts=tuple(values["missing_facts"]) if "missing_facts" in values else None,
+                      todo=values.get("todo"), line=line)
+
+    def _word_list(self, value: Any, path: str, known: set[str] | None) -> list[str]:
+        if not isinstance(value, list):
+            self.at(path, f"'{path}' must be a list, not {_kind(value)}")
+            return []
+        out = []
+        for i, item in enumerate(value):
+            if not isinstance(item, str):
+                self.at(f"{path}[{i}]", f"each item of '{path}' must be text, not {_kind(item)}")
+                continue
+            if known is not None and item not in known:
+                self.at(f"{path}[{i}]", f"'{item}' is not a fact path", did_you_mean(item, known))
+                continue
+            out.append(item)
+        return out
+
+    def _findings(self, value: Any, path: str) -> list[tuple[str | None, str | None]]:
+        if not isinstance(value, list):
+            self.at(path, f"'{path}' must be a list of {{topic, severity}} pairs, not {_kind(value)}")
+            return []
+        out = []
+        for i, item in enumerate(value):
+            where = f"{path}[{i}]"
+            if not isinstance(item, dict):
+                self.at(where, f"each item of '{path}' must be a mapping with topic and severity")
+                continue
+            for key in item:
+                if key not in FINDING_KEYS:
+                    self.at(f"{where}.{key}", f"unknown key '{key}' in an expected finding",
+                            did_you_mean(key, FINDING_KEYS), key=True)
+            topic, severity = item.get("topic"), item.get("severity")
+            if topic is not None and topic not in TOPICS:
+                self.at(f"{where}.topic", f"'{topic}' is not a finding topic", did_you_mean(str(topic), TOPICS))
+            if severity is not None and severity not in SEVERITIES:
+                self.at(f"{where}.severity", f"'{severity}' is not a severity (error, warning, info)",
+                        did_you_mean(str(severity), SEVERITIES))
+            out.append((topic, severity))
+        return out

@@ -1,0 +1,76 @@
+"""The pipeline for a batch: loaded scenarios in, :class:`Result` values out, in input order.
+
+load (loader.py) → compile (compiler.py) → evaluate (evaluator.py) → explain (explain.py).
+A :class:`Judge` compiles the knowledge base once and keeps it inside the engine for the whole
+batch; each scenario is evaluated in isolation, and one that cannot be loaded or evaluated
+becomes a result carrying its error, so every input is accounted for.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+from . import suggest
+from .compiler import CompiledKb, compile_kb
+from .enrich import asserted_fact, normalize_code
+from .errors import Diagnostic
+from .evaluator import Evaluator
+from .explain import Judgement, judge
+from .model import Invalid, KnowledgeBase, Result, Scenario, Trace
+
+SUGGESTING_TOPICS = ("code_fit", "code_validity")
+
+
+class Judge:
+    """Judges scenarios against one compiled knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase, compiled: CompiledKb | None = None) -> None:
+        self.kb = kb
+        self.compiled = compiled or compile_kb(kb)
+        self.evaluator = Evaluator(self.compiled)
+
+    def close(self) -> None:
+        """Release the engine's rulesets."""
+        self.evaluator.close()
+
+    def __enter__(self) -> "Judge":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def trace(self, scenario: Scenario) -> tuple[Trace, Judgement | None]:
+        """Evaluate one scenario; the judgement is None when the engine failed."""
+        trace = self.evaluator.evaluate(asserted_fact(scenario, self.kb, self.compiled.calculations))
+        return trace, (None if trace.error else judge(scenario, trace, self.kb))
+
+    def results(self, items: Iterable[Scenario | Invalid]) -> Iterator[Result]:
+        """One result per input, in order."""
+        for item in items:
+            yield self.result(item)
+
+    def result(self, item: Scenario | Invalid) -> Result:
+        """The result for one loaded document."""
+        if isinstance(item, Invalid):
+            return Result(item.id, item.file, item.line, None, None, None, error=item.diagnostics)
+        code = str(item.facts["procedure"]["code"])
+        normalized, _ = normalize_code(code)
+        trace, judgement = self.trace(item)
+        if judgement is None:
+            diag = Diagnostic(item.file, item.line, 1, trace.error or "evaluation failed")
+            return Result(item.id, item.file, item.line, code, normalized, None, error=(diag,),
+                          title=item.title)
+        return Result(item.id, item.file, item.line, code, normalized, judgement.verdict,
+                      judgement.missing_facts, judgement.findings,
+                      tuple(self._suggestions(item, code, normalized, judgement)),
+                      judgement.fired, title=item.title)
+
+    def _suggestions(self, scenario: Scenario, code: str, normalized: str | None,
+                     judgement: Judgement) -> list[suggest.Suggestion]:
+        unknown = normalized is None or normalized not in self.kb.codes
+        misfit = judgement.verdict == "inappropriate" and any(
+            f.topic in SUGGESTING_TOPICS for f in judgement.findings)
+        if not (unknown or misfit):
+            return []
+        hints = [c for rid in judgement.fired for c in (self.kb.rule(rid).suggest if self.kb.rule(rid) else ())]
+        return suggest.for_scenario(code, scenario.facts, self.kb, hints)

@@ -1,0 +1,229 @@
+"""Read YAML safely into plain values while keeping the line and column of every value.
+
+The composer gives nodes with marks; we build dicts, lists and scalars ourselves so that no
+tag can construct an object, duplicate keys are errors, and every value's position is kept in a
+flat map from fact path (``request.requester``, ``records[0].form``) to ``(line, col)``.
+A file is split into documents on ``---`` lines before composing, so a syntax error in one
+document leaves the others readable.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from .errors import Diagnostic
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_NODES = 100_000
+
+Position = tuple[int, int]
+
+_STD = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {f"{_STD}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
+_DOC_SPLIT = re.compile(r"^(---|\.\.\.)(?:[ \t].*)?$")
+_INT = re.compile(r"[-+]?[0-9]+")
+_BOOLS = {"true": True, "false": False}
+
+
+@dataclass(frozen=True)
+class Document:
+    """One YAML document of a file: its plain data (None if unreadable) and positions."""
+
+    path: str
+    index: int
+    line: int
+    data: Any
+    positions: dict[str, Position]
+    key_positions: dict[str, Position]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+class _Abort(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        self.diagnostic = diagnostic
+
+
+def read_documents(path: str, text: str) -> list[Document]:
+    """Every document of ``text`` (named ``path`` in messages), in order, never raising."""
+    chunks = _split_documents(text)
+    docs = [_read_chunk(path, i, start, chunk) for i, (start, chunk) in enumerate(chunks)]
+    return [d for d in docs if d.data is not None or d.diagnostics]
+
+
+def read_file(path: str, display: str | None = None) -> list[Document]:
+    """Read and decode a file with the size limit; an unreadable file is one error document."""
+    name = display or path
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as err:
+        return [_error_document(name, 1, 1, f"cannot read file: {err.strerror or err}")]
+    return read_bytes(name, raw)
+
+
+def read_bytes(name: str, raw: bytes) -> list[Document]:
+    """Decode UTF-8 bytes (with the size limit) and read their documents."""
+    if len(raw) > MAX_FILE_BYTES:
+        return [_error_document(name, 1, 1,
+                                f"file is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        col = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        return [_error_document(name, line, col, "file is not valid UTF-8")]
+    if not text.strip():
+        return [_error_document(name, 1, 1, "file is empty: expected at least one scenario")]
+    return read_documents(name, text)
+
+
+def _error_document(path: str, line: int, col: int, message: str) -> Document:
+    return Document(path, 0, line, None, {}, {}, (Diagnostic(path, line, col, message),))
+
+
+def _split_documents(text: str) -> list[tuple[int, str]]:
+    """(first line index, text) per document; marker lines become blank to keep line numbers."""
+    lines = text.split("\n")
+    chunks: list[tuple[int, str]] = []
+    start, current = 0, []
+    for number, line in enumerate(lines):
+        if _DOC_SPLIT.match(line):
+            chunks.append((start, current))
+            start, current = number, [""]
+            rest = line[3:].strip()
+            if rest and not rest.startswith("#") and line.startswith("---"):
+                current = [" " * 3 + line[3:]]
+        else:
+            current.append(line)
+    chunks.append((start, current))
+    return [(s, "\n".join(c)) for s, c in chunks if any(_meaningful(x) for x in c)]
+
+
+def _meaningful(line: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("#") and not stripped.startswith("%")
+
+
+def _read_chunk(path: str, index: int, first_line: int, chunk: str) -> Document:
+    padded = "\n" * first_line + chunk
+    try:
+        nodes = list(YAML(typ="rt").compose_all(padded))
+    except MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (first_line + 1, 1)
+        problem = (err.problem or err.context or "invalid YAML").strip()
+        return _error_document_at(path, index, line, col, f"invalid YAML: {problem}")
+    except RecursionError:
+        return _error_document_at(path, index, first_line + 1, 1,
+                                  f"document is nested deeper than {MAX_DEPTH} levels")
+    except YAMLError as err:
+        return _error_document_at(path, index, first_line + 1, 1, f"invalid YAML: {err}")
+    nodes = [n for n in nodes if n is not None]
+    if not nodes:
+        return Document(path, index, first_line + 1, None, {}, {}, ())
+    root = nodes[0]
+    builder = _Builder(path)
+    try:
+        data = builder.build(root, "", 0)
+    except _Abort as stop:
+        return _error_document_at(path, index, stop.diagnostic.line, stop.diagnostic.col,
+                                  stop.diagnostic.message)
+    line = root.start_mark.line + 1
+    return Document(path, index, line, data, builder.positions, builder.key_positions,
+                    tuple(builder.problems))
+
+
+def _error_document_at(path: str, index: int, line: int, col: int, message: str) -> Document:
+    return Document(path, index, line, None, {}, {}, (Diagnostic(path, line, col, message),))
+
+
+class _Builder:
+    """Turns composed nodes into plain values, recording positions and problems."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.positions: dict[str, Position] = {}
+        self.key_positions: dict[str, Position] = {}
+        self.problems: list[Diagnostic] = []
+        self.count = 0
+
+    def build(self, node: Any, where: str, depth: int) -> Any:
+        self.count += 1
+        pos = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if self.count > MAX_NODES:
+            raise _Abort(Diagnostic(self.path, *pos, f"document has more than {MAX_NODES} values "
+                                    "(aliases expand to too many values)"))
+        if depth > MAX_DEPTH:
+            raise _Abort(Diagnostic(self.path, *pos, f"document is nested deeper than {MAX_DEPTH} levels"))
+        self.positions.setdefault(where, pos)
+        tag = str(node.tag)
+        kind = type(node).__name__
+        if kind == "MappingNode":
+            self._check_tag(tag, f"{_STD}map", pos)
+            return self._mapping(node, where, depth)
+        if kind == "SequenceNode":
+            self._check_tag(tag, f"{_STD}seq", pos)
+            return [self.build(item, f"{where}[{i}]", depth + 1) for i, item in enumerate(node.value)]
+        if tag not in _SCALAR_TAGS:
+            raise _Abort(Diagnostic(self.path, *pos, f"tag '{_short(tag)}' is not allowed: "
+                                    "scenario files hold plain values only"))
+        return _scalar(tag, node.value, node.style)
+
+    def _check_tag(self, tag: str, expected: str, pos: Position) -> None:
+        if tag != expected:
+            raise _Abort(Diagnostic(self.path, *pos, f"tag '{_short(tag)}' is not allowed: "
+                                    "scenario files hold plain values only"))
+
+    def _mapping(self, node: Any, where: str, depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            kpos = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if type(key_node).__name__ != "ScalarNode":
+                raise _Abort(Diagnostic(self.path, *kpos, "keys must be plain words"))
+            if str(key_node.tag) == f"{_STD}merge":
+                raise _Abort(Diagnostic(self.path, *kpos, "merge keys ('<<') are not allowed"))
+            key = str(key_node.value)
+            child = f"{where}.{key}" if where else key
+            if key in out:
+                first = self.key_positions[child]
+                self.problems.append(Diagnostic(self.path, *kpos,
+                                                f"duplicate key '{key}' (first at line {first[0]})"))
+                continue
+            self.key_positions[child] = kpos
+            out[key] = self.build(value_node, child, depth + 1)
+        return out
+
+
+def _short(tag: str) -> str:
+    return "!!" + tag[len(_STD):] if tag.startswith(_STD) else tag
+
+
+def _scalar(tag: str, text: str, style: str | None) -> Any:
+    """Plain scalar values by YAML 1.2 core rules; no timestamps beyond dates."""
+    kind = tag[len(_STD):]
+    if kind == "str" or style:
+        return text
+    if kind == "null":
+        return None
+    if kind == "bool":
+        return _BOOLS.get(text.lower(), text)
+    try:
+        if kind == "int":
+            return int(text) if _INT.fullmatch(text) else int(text.replace("_", ""), 0)
+        if kind == "float":
+            return float(text.replace("_", "").replace(".inf", "inf").replace(".nan", "nan"))
+    except ValueError:
+        return text
+    if kind == "timestamp":
+        try:
+            return _dt.date.fromisoformat(text)
+        except ValueError:
+            return text
+    return text
