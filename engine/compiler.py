@@ -165,6 +165,8 @@ def calc_name(operand: Mapping[str, Any]) -> str:
     """A stable field name for a computed operand."""
     if "days_between" in operand:
         return "days__" + "__".join(p.replace(".", "_") for p in operand["days_between"])
+    if "calc" in operand:
+        return str(operand["calc"])
     if "lookup" in operand:
         return f"lookup__{operand['lookup'].replace('.', '_')}__by__{operand['by'].replace('.', '_')}"
     digest = hashlib.sha1(describe(operand["count_records"]).encode()).hexdigest()[:10]

@@ -19,7 +19,7 @@ from typing import Any, Mapping
 from .model import Condition, lookup
 
 COMPARISONS = ("is", "is_not", "in", "not_in", "gt", "gte", "lt", "lte", "present", "has")
-OPERANDS = ("fact", "days_between", "count_records", "lookup")
+OPERANDS = ("fact", "days_between", "count_records", "lookup", "calc")
 GROUPS = ("all", "any")
 RECORD_OPS = ("any_record", "all_records")
 
@@ -137,6 +137,14 @@ def _operand(raw: Mapping[str, Any], where: str, lines: Mapping[str, tuple[int, 
     if "count_records" in raw:
         _only(raw, {"count_records"}, where)
         return {"count_records": parse(raw["count_records"], f"{where}.count_records", lines, True)}
+    if "calc" in raw:
+        _only(raw, {"calc"}, where)
+        from .calculations import CALCULATIONS
+        from .spelling import did_you_mean
+        if raw["calc"] not in CALCULATIONS:
+            raise ConditionError(f"{where}.calc", f"unknown calculation '{raw['calc']}'",
+                                 did_you_mean(str(raw["calc"]), CALCULATIONS))
+        return {"calc": raw["calc"]}
     if "lookup" in raw:
         _only(raw, {"lookup", "by"}, where)
         target, by = raw["lookup"], raw.get("by")
@@ -164,6 +172,9 @@ def operand_value(operand: Mapping[str, Any], facts: Mapping[str, Any], tables: 
         if records is None:
             return None
         return sum(1 for r in records if holds(operand["count_records"], facts, tables, r))
+    if "calc" in operand:
+        from .calculations import CALCULATIONS
+        return CALCULATIONS[operand["calc"]](facts, tables)
     table, field = operand["lookup"].split(".")
     key = lookup(facts, operand["by"])
     row = tables.get(table, {}).get(key) if key is not None else None
@@ -236,6 +247,8 @@ def _operand_text(operand: Mapping[str, Any]) -> str:
         return "days from {} to {}".format(*operand["days_between"])
     if "count_records" in operand:
         return f"number of records with {describe(operand['count_records'])}"
+    if "calc" in operand:
+        return f"calc {operand['calc']}"
     return f"{operand['lookup']} for {operand['by']}"
 
 
@@ -269,6 +282,9 @@ def _operand_paths(operand: Mapping[str, Any], in_record: bool) -> list[str]:
         return list(operand["days_between"])
     if "count_records" in operand:
         return ["records"] + fact_paths(operand["count_records"], True)
+    if "calc" in operand:
+        from .calculations import CALCULATIONS
+        return list(CALCULATIONS[operand["calc"]].reads)
     return [operand["by"]]
 
 

@@ -186,6 +186,9 @@ def _operand_because(operand: Mapping[str, Any], scenario: Scenario, facts: Mapp
     value = operand_value(operand, facts, kb.tables)
     label = _operand_label(operand)
     inputs = operand.get("days_between") or ([operand["by"]] if "by" in operand else [])
+    if "calc" in operand:
+        from .calculations import CALCULATIONS
+        inputs = [p for p in CALCULATIONS[operand["calc"]].reads if scenario.value(p) is not None]
     out = [Because(p, scenario.value(p), _line(scenario, p)) for p in inputs]
     return out + [Because(label, value, None)]
 
@@ -195,6 +198,8 @@ def _operand_label(operand: Mapping[str, Any]) -> str:
         return "days({}, {})".format(*operand["days_between"])
     if "lookup" in operand:
         return f"{operand['lookup']}[{operand['by']}]"
+    if "calc" in operand:
+        return f"calc.{operand['calc']}"
     return f"count(records where {describe(operand['count_records'])})"
 
 
