@@ -1,0 +1,144 @@
+"""Scenario loading: positions, validation against the vocabulary, several documents."""
+
+from __future__ import annotations
+
+from engine.loader import load_scenarios, scenarios_from_documents
+from engine.model import Invalid, Scenario
+from engine.yamlsource import read_documents
+
+GOOD = """\
+id: good
+date_of_service: 2026-03-14
+state: NY
+procedure: {code: D9961, fee: 9}
+service:
+  kind: records_duplication
+request:
+  requester: patient
+  received: 2026-03-09
+records:
+  - {kind: radiographs, form: copy, medium: paper, count: 4}
+"""
+
+
+def load(text: str, name: str = "case.yaml") -> list[Scenario | Invalid]:
+    return scenarios_from_documents(read_documents(name, text))
+
+
+def errors(text: str) -> list[str]:
+    (item,) = load(text)
+    assert isinstance(item, Invalid), item
+    return [str(d) for d in item.diagnostics]
+
+
+def test_valid_scenario_keeps_facts_and_normalises_types():
+    (s,) = load(GOOD)
+    assert isinstance(s, Scenario)
+    assert s.id == "good"
+    assert s.facts["date_of_service"] == "2026-03-14"
+    assert s.facts["procedure"]["fee"] == 9.0
+    assert s.facts["records"][0]["count"] == 4
+
+
+def test_positions_are_one_based_lines_and_columns():
+    (s,) = load(GOOD)
+    assert s.positions["request.requester"] == (8, 14)
+    assert s.positions["records[0].form"][0] == 11
+    assert s.line == 1
+
+
+def test_unknown_key_has_position_and_did_you_mean():
+    text = GOOD.replace("  requester: patient", "  requestor: patient")
+    (msg,) = errors(text)
+    assert msg.startswith("case.yaml:8:3: error: unknown key 'requestor' in 'request'")
+    assert msg.endswith("did you mean 'requester'?")
+
+
+def test_unknown_enum_value_has_did_you_mean():
+    (msg,) = errors(GOOD.replace("kind: records_duplication", "kind: record_duplication"))
+    assert "case.yaml:6:9: error: 'record_duplication' is not a valid value for 'service.kind'" in msg
+    assert "did you mean 'records_duplication'?" in msg
+
+
+def test_impossible_date_is_an_error():
+    (msg,) = errors(GOOD.replace("2026-03-09", "2026-02-30"))
+    assert ":9:13: error: '2026-02-30' is not a valid date" in msg
+
+
+def test_negative_fee_is_an_error():
+    (msg,) = errors(GOOD.replace("fee: 9", "fee: -5"))
+    assert "'procedure.fee' must be a finite amount of zero or more" in msg
+
+
+def test_missing_procedure_code_is_required():
+    (msg,) = errors("state: NY\nprocedure: {fee: 3}\n")
+    assert "missing required key 'procedure.code'" in msg
+
+
+def test_missing_procedure_section_is_required():
+    (msg,) = errors("state: NY\n")
+    assert "missing required key 'procedure'" in msg
+
+
+def test_every_problem_of_a_document_is_reported():
+    text = GOOD.replace("state: NY", "state: XX").replace("form: copy", "form: copie")
+    msgs = errors(text)
+    assert len(msgs) == 2
+    assert msgs[0].startswith("case.yaml:3:8:") and msgs[1].startswith("case.yaml:11:")
+
+
+def test_duplicate_keys_are_errors():
+    msgs = errors(GOOD + "state: CA\n")
+    assert any("duplicate key 'state' (first at line 3)" in m for m in msgs)
+
+
+def test_several_documents_and_default_ids():
+    text = "procedure: {code: D9961}\n---\nprocedure: {code: D9910}\n---\nid: named\nprocedure: {code: D9911}\n"
+    items = load(text, "batch.yaml")
+    assert [i.id for i in items] == ["batch#1", "batch#2", "named"]
+    assert [i.line for i in items] == [1, 3, 5]
+
+
+def test_a_bad_document_does_not_stop_the_others():
+    text = "procedure: {code: D9961}\n---\nprocedure: [unclosed\n---\nprocedure: {code: D9910}\n"
+    items = load(text, "batch.yaml")
+    assert [type(i).__name__ for i in items] == ["Scenario", "Invalid", "Scenario"]
+    assert "invalid YAML" in str(items[1].diagnostics[0])
+
+
+def test_document_that_is_not_a_mapping():
+    (msg,) = errors("- just\n- a list\n")
+    assert "a scenario must be a mapping of keys to values, not a list" in msg
+
+
+def test_python_tags_are_rejected_and_not_run(tmp_path):
+    marker = tmp_path / "ran"
+    text = f"procedure: !!python/object/apply:os.system ['touch {marker}']\n"
+    (msg,) = errors(text)
+    assert "tag '!!python/object/apply:os.system' is not allowed" in msg
+    assert not marker.exists()
+
+
+def test_duplicate_scenario_ids_in_one_run(tmp_path):
+    for name in ("a.yaml", "b.yaml"):
+        (tmp_path / name).write_text("id: same\nprocedure: {code: D9961}\n")
+    items = load_scenarios([str(tmp_path)])
+    assert isinstance(items[0], Scenario) and isinstance(items[1], Invalid)
+    assert "scenario id 'same' is already used at" in str(items[1].diagnostics[0])
+
+
+def test_expect_block_is_validated_and_kept():
+    (s,) = load(GOOD + "expect:\n  verdict: appropriate\n  fired: [a-rule]\n  findings: [{topic: coverage, severity: info}]\n")
+    assert s.expect.verdict == "appropriate" and s.expect.fired == ("a-rule",)
+    assert s.expect.findings == (("coverage", "info"),)
+    assert "expect" not in s.facts
+
+
+def test_expect_unknown_key_did_you_mean():
+    (msg,) = errors(GOOD + "expect:\n  verdikt: appropriate\n")
+    assert "unknown key 'verdikt' in 'expect'" in msg and "did you mean 'verdict'?" in msg
+
+
+def test_numeric_code_is_read_as_text():
+    (s,) = load("procedure: {code: 9961}\n")
+    assert s.facts["procedure"]["code"] == "9961"
