@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from . import fees
+
 Facts = Mapping[str, Any]
 Tables = Mapping[str, Any]
 
@@ -23,6 +25,7 @@ class Calculation:
     reads: tuple[str, ...]
     compute: Callable[[Facts, Tables], Any]
     doc: str = ""
+    money: bool = False
 
     def __call__(self, facts: Facts, tables: Tables) -> Any:
         return self.compute(facts, tables)
@@ -36,9 +39,36 @@ def _total_pages(facts: Facts, tables: Tables) -> Any:
     return None if any(c is None for c in counts) else sum(counts)
 
 
+def _state_row(facts: Facts, tables: Tables) -> Any:
+    state = facts.get("state")
+    return (tables.get("states") or {}).get(state) if state else None
+
+
+def _state_copy_fee_max(facts: Facts, tables: Tables) -> Any:
+    request = facts.get("request") or {}
+    patient_own = fees.is_patient_own_copy(request.get("requester"),
+                                           request.get("directed_to_third_party"))
+    return fees.copy_fee_max(_state_row(facts, tables), facts.get("records"), patient_own)
+
+
+def _days_over_state_deadline(facts: Facts, tables: Tables) -> Any:
+    request = facts.get("request") or {}
+    return fees.days_over_deadline(_state_row(facts, tables), request.get("received"),
+                                   request.get("fulfilled"))
+
+
 CALCULATIONS: dict[str, Calculation] = {
     c.name: c for c in (
         Calculation("total_items", ("records",), _total_pages,
                     "pages, images and items handed over, over all records"),
+        Calculation("state_copy_fee_max",
+                    ("state", "records", "request.requester", "request.directed_to_third_party"),
+                    _state_copy_fee_max,
+                    "the state's most for these records and this requester (facts/states.yaml); "
+                    "none when the state's row gives no figure for them", money=True),
+        Calculation("days_over_state_deadline", ("state", "request.received", "request.fulfilled"),
+                    _days_over_state_deadline,
+                    "days past the state's response deadline, in the state's unit (calendar or "
+                    "business days); negative when there was time to spare"),
     )
 }

@@ -1,0 +1,140 @@
+"""Fee and deadline arithmetic (engine/fees.py) against hand-computed values for every state in
+facts/states.yaml, and the fee rules that compare a billed fee with the state's cap."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from engine import fees
+from engine.calculations import CALCULATIONS
+from engine.loader import load_scenarios
+
+PAPER, ELECTRONIC = "paper", "electronic"
+
+# (state, [(medium, pages)], patient's own copy?, cap worked out by hand)
+HAND = [
+    ("AL", [(PAPER, 30)], False, 32.50),   # 25 x 1.00 + 5 x 0.50 + $5 search
+    ("AL", [(PAPER, 30)], True, 27.50),    # search fee barred for the patient
+    ("AR", [(PAPER, 30)], True, 28.75),    # 25 x 0.50 + 5 x 0.25 + $15 labor (copying labor is allowed)
+    ("CA", [(PAPER, 10)], True, 2.50),     # 10 x 0.25
+    ("CO", [(PAPER, 20)], False, 27.03),   # $18.53 base for 10 pages + 10 x 0.85
+    ("CT", [(PAPER, 10)], False, 6.50),    # 10 x 0.65
+    ("DC", [(PAPER, 10)], False, 31.68),   # 10 x 0.88 + $22.88 search and retrieval
+    ("DC", [(ELECTRONIC, 200)], True, 86.54),  # 200 x 0.66 = 132.00, capped at 86.54
+    ("FL", [(PAPER, 10)], True, 10.00),    # 10 x 1.00
+    ("GA", [(PAPER, 25)], False, 49.43),   # 20 x 0.97 + 5 x 0.83 + $25.88 search
+    ("GA", [(PAPER, 25)], True, 23.55),    # 19.40 + 4.15, no search fee for the patient
+    ("IL", [(PAPER, 30)], False, 71.57),   # $34.72 handling + 25 x 1.30 + 5 x 0.87
+    ("IL", [(PAPER, 30)], True, 36.85),    # 32.50 + 4.35, no handling fee for the patient
+    ("IL", [(ELECTRONIC, 30)], False, 53.15),  # 36.85 x 50% = 18.425 -> 18.43, + 34.72
+    ("MD", [(PAPER, 10)], False, 30.48),   # 10 x 0.76 + $22.88 preparation (third party only)
+    ("MD", [(PAPER, 10)], True, 7.60),
+    ("MD", [(ELECTRONIC, 200)], False, 102.88),  # 200 x 0.76 x 75% = 114, capped at 80, + 22.88
+    ("MT", [(PAPER, 10)], False, 20.00),   # 10 x 0.50 + $15 search and handling
+    ("MT", [(PAPER, 10)], True, 5.00),
+    ("NY", [(PAPER, 20)], False, 15.00),   # 20 x 0.75
+    ("NY", [(PAPER, 4), (PAPER, 8)], True, 9.00),  # pages of several records add up
+    ("TN", [(PAPER, 8)], True, 21.50),     # $20 for 5 pages + 3 x 0.50
+    ("TX", [(PAPER, 40)], False, 60.00),   # $30 for 10 pages + 30 x 1.00
+    ("TX", [(PAPER, 5)], False, 30.00),    # the base covers a short request
+    ("TX", [(PAPER, 100)], False, 100.00),  # 30 + 50 x 1.00 + 40 x 0.50
+]
+
+
+def _records(items):
+    return [{"kind": "chart", "form": "copy", "medium": m, "count": n} for m, n in items]
+
+
+@pytest.fixture(scope="module")
+def states(kb):
+    return kb.tables["states"]
+
+
+@pytest.mark.parametrize("state,items,own,expected", HAND,
+                         ids=[f"{s}-{'patient' if o else 'third'}-{i}" for i, (s, _, o, _) in enumerate(HAND)])
+def test_state_cap_matches_hand_computation(states, state, items, own, expected):
+    assert fees.copy_fee_max(states[state], _records(items), own) == pytest.approx(expected, abs=0.001)
+
+
+def test_every_state_with_data_has_a_hand_computed_case(states):
+    assert {row[0] for row in HAND} | {"PA"} == set(states)
+
+
+@pytest.mark.parametrize("state,items", [
+    ("PA", [(PAPER, 10)]),             # cost of reproduction, no figure
+    ("NY", [(ELECTRONIC, 5)]),         # no electronic figure in the data
+    ("CO", [(ELECTRONIC, 5)]),         # electronic at actual cost
+    ("TX", [(PAPER, 5), ("film", 2)]),  # films at cost: the whole cap is unknown
+])
+def test_no_figure_gives_none_not_a_guess(states, state, items):
+    assert fees.copy_fee_max(states[state], _records(items), True) is None
+
+
+def test_missing_inputs_give_none(states):
+    assert fees.copy_fee_max(None, _records([(PAPER, 3)]), True) is None
+    assert fees.copy_fee_max(states["NY"], [], True) is None
+    assert fees.copy_fee_max(states["NY"], [{"medium": PAPER}], True) is None
+    assert fees.copy_fee_max(states["NY"], _records([(PAPER, 3)]), None) is None
+
+
+def test_directive_counts_as_third_party():
+    assert fees.is_patient_own_copy("patient", None) is True
+    assert fees.is_patient_own_copy("personal_representative", False) is True
+    assert fees.is_patient_own_copy("patient", True) is False
+    assert fees.is_patient_own_copy("attorney", None) is False
+    assert fees.is_patient_own_copy(None, None) is None
+
+
+def test_calculation_reads_the_scenario(kb):
+    facts = {"state": "GA", "records": _records([(PAPER, 25)]),
+             "request": {"requester": "patient"}}
+    calc = CALCULATIONS["state_copy_fee_max"]
+    assert calc(facts, kb.tables) == pytest.approx(23.55)
+    facts["request"]["directed_to_third_party"] = True
+    assert calc(facts, kb.tables) == pytest.approx(49.43)
+    assert calc({**facts, "state": "MA"}, kb.tables) is None
+    assert calc.money and "state" in calc.reads
+
+
+def test_business_days_skip_weekends():
+    monday = dt.date(2026, 3, 2)
+    assert fees.business_days(monday, dt.date(2026, 3, 6)) == 4      # Tue-Fri
+    assert fees.business_days(monday, dt.date(2026, 3, 9)) == 5      # next Monday
+    assert fees.business_days(monday, dt.date(2026, 3, 31)) == 21
+
+
+def test_days_over_deadline(states):
+    assert fees.days_over_deadline(states["NY"], "2026-03-02", "2026-03-14") == 2
+    assert fees.days_over_deadline(states["CA"], "2026-03-02", "2026-03-14") == -3
+    assert fees.days_over_deadline(states["MD"], "2026-03-02", "2026-04-01") == 1   # business days
+    assert fees.days_over_deadline(states["AL"], "2026-03-02", "2026-04-01") is None  # no deadline
+    assert fees.days_over_deadline(states["NY"], None, "2026-03-14") is None
+
+
+def _judge_one(judge, write, text):
+    [scenario] = load_scenarios([write(text)])
+    return judge.result(scenario)
+
+
+CASE = """id: fee-edge
+date_of_service: 2026-05-20
+state: NY
+procedure: {{code: D9961, fee: {fee}}}
+service: {{kind: records_duplication}}
+request: {{requester: attorney, purpose: legal, written_authorization: true, identity_verified: true}}
+records:
+  - {{kind: chart, form: copy, medium: paper, count: 21}}
+"""
+
+
+def test_one_cent_over_the_cap_is_an_error(judge, write):
+    over = _judge_one(judge, write, CASE.format(fee=15.76))       # 21 x 0.75 = 15.75
+    at = _judge_one(judge, write, CASE.format(fee=15.75))
+    assert "fee-above-state-cap" in over.fired
+    assert "fee-above-state-cap" not in at.fired and "fee-within-state-cap-third-party" in at.fired
+    finding = next(f for f in over.findings if f.rule == "fee-above-state-cap")
+    assert finding.severity == "error"
+    assert "$15.76" in finding.message and "$15.75" in finding.message and "NY" in finding.message
+    assert any(b.fact == "calc.state_copy_fee_max" and b.value == 15.75 for b in finding.because)
