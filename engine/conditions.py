@@ -115,11 +115,21 @@ def _comparison(raw: Mapping[str, Any], where: str, lines: Mapping[str, tuple[in
         value = _operand(value, f"{where}.{op}", lines, in_record)
     elif op in ("in", "not_in") and not isinstance(value, list):
         raise ConditionError(f"{where}.{op}", f"'{op}' needs a list of values")
+    elif op in ("in", "not_in") and not all(_plain(v) for v in value):
+        raise ConditionError(f"{where}.{op}", f"'{op}' needs a list of plain values (text, numbers, true, false)")
+    elif op in ("is", "is_not", "has") and not _plain(value):
+        raise ConditionError(f"{where}.{op}", f"'{op}' compares with one plain value (text, a number, "
+                             "true, false) or another operand")
     elif op == "present" and not isinstance(value, bool):
         raise ConditionError(f"{where}.{op}", "'present' takes true or false")
     elif op in ("gt", "gte", "lt", "lte") and (isinstance(value, bool) or not isinstance(value, (int, float))):
         raise ConditionError(f"{where}.{op}", f"'{op}' compares with a number or another operand")
     return Condition(op, operand=operand, value=value, line=line)
+
+
+def _plain(value: Any) -> bool:
+    """A literal both evaluators compare the same way (the engine rejects lists and mappings)."""
+    return isinstance(value, (str, int, float)) and value == value      # NaN equals nothing
 
 
 def _operand(raw: Mapping[str, Any], where: str, lines: Mapping[str, tuple[int, int]], in_record: bool) -> dict[str, Any]:
@@ -141,7 +151,7 @@ def _operand(raw: Mapping[str, Any], where: str, lines: Mapping[str, tuple[int, 
         _only(raw, {"calc"}, where)
         from .calculations import CALCULATIONS
         from .spelling import did_you_mean
-        if raw["calc"] not in CALCULATIONS:
+        if not isinstance(raw["calc"], str) or raw["calc"] not in CALCULATIONS:
             raise ConditionError(f"{where}.calc", f"unknown calculation '{raw['calc']}'",
                                  did_you_mean(str(raw["calc"]), CALCULATIONS))
         return {"calc": raw["calc"]}

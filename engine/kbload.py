@@ -62,7 +62,20 @@ def load_kb(kb_dir: str | Path | None = None, facts_dir: str | Path | None = Non
     if problems:
         raise KnowledgeBaseError(problems)
     digest = _digest([*sorted(kb_path.glob("*.yaml")), *sorted(facts_path.glob("*.yaml"))])
-    return KnowledgeBase(tuple(rules), codes, tables, __version__, digest)
+    kb = KnowledgeBase(tuple(rules), codes, tables, __version__, digest)
+    _check_compiles(kb)
+    return kb
+
+
+def _check_compiles(kb: KnowledgeBase) -> None:
+    """A rule the engine cannot express is a kb error for every command, not only for those
+    that evaluate (compiling costs a few milliseconds)."""
+    from .compiler import CompileError, compile_kb
+    try:
+        compile_kb(kb)
+    except CompileError as err:
+        raise KnowledgeBaseError([Diagnostic(err.rule.file, err.line, 1,
+                                             f"rule '{err.rule.id}': {err}")]) from None
 
 
 def _digest(paths: list[Path]) -> str:
@@ -117,7 +130,11 @@ def _codes(doc: Document | None, problems: list[Diagnostic], folder: Path) -> di
         return {}
     at = _At(doc, problems)
     out: dict[str, CodeEntry] = {}
-    for i, raw in enumerate(doc.data.get("codes") or []):
+    entries = doc.data.get("codes")
+    if not isinstance(entries, list):
+        at("codes" if "codes" in doc.data else "", "the code catalog holds a list under 'codes'")
+        return out
+    for i, raw in enumerate(entries):
         where = f"codes[{i}]"
         if not isinstance(raw, dict) or not _CODE.fullmatch(str(raw.get("code", ""))):
             at(where, "each catalog entry needs a code of the form D + 4 digits")
@@ -132,7 +149,8 @@ def _codes(doc: Document | None, problems: list[Diagnostic], folder: Path) -> di
             code=raw["code"], name=str(raw["name"]), category=str(raw["category"]),
             subcategory=str(raw["subcategory"]), nature=str(raw["nature"]),
             added=raw.get("added"), removed=raw.get("removed"),
-            service_kind=raw.get("service_kind"), keywords=tuple(raw.get("keywords") or ()),
+            service_kind=raw.get("service_kind"),
+            keywords=tuple(_words(at, f"{where}.keywords", raw.get("keywords") or [])),
             differs=raw.get("differs_from_d9961"), unit=raw.get("unit"))
     return out
 
@@ -145,11 +163,26 @@ def _tables(docs: Mapping[str, Document | None], problems: list[Diagnostic]) -> 
             continue
         data = doc.data
         if name == "states":
-            tables[name] = {row["state"]: row for row in data.get("states") or []
-                            if isinstance(row, dict) and "state" in row}
+            tables[name] = _states(doc, problems)
         else:
             tables[name] = data
     return tables
+
+
+def _states(doc: Document, problems: list[Diagnostic]) -> dict[str, Any]:
+    """The states table keyed by state code; a row without a usable code is an error."""
+    at = _At(doc, problems)
+    rows = doc.data.get("states")
+    if not isinstance(rows, list):
+        at("states" if "states" in doc.data else "", "facts/states.yaml holds a list under 'states'")
+        return {}
+    out: dict[str, Any] = {}
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict) or not isinstance(row.get("state"), str):
+            at(f"states[{i}]", "each row needs 'state', a two-letter state code")
+            continue
+        out[row["state"]] = row
+    return out
 
 
 # ---------------------------------------------------------------- kb/
@@ -213,7 +246,7 @@ def _finish(raw: Mapping[str, Any], where: str, at: _At, rule_id: str, rule_code
         message = ""
     known = fact_fields()
     for name in _PLACEHOLDER.findall(message):
-        if name not in known:
+        if name not in known and not _is_calc(name):
             at(f"{where}.then.message", f"message names unknown fact '{{{name}}}'", did_you_mean(name, known))
     verdict = then.get("verdict")
     if verdict is not None:
@@ -237,6 +270,12 @@ def _finish(raw: Mapping[str, Any], where: str, at: _At, rule_id: str, rule_code
         suggest=suggest, aliases=tuple(_words(at, f"{where}.aliases", raw.get("aliases", []))),
         rationale=raw.get("rationale"),
         examples={k: tuple(v) for k, v in examples.items()} if isinstance(examples, dict) else {})
+
+
+def _is_calc(name: str) -> bool:
+    """``{calc.NAME}`` placeholders show a named calculation's value (engine/calculations.py)."""
+    from .calculations import CALCULATIONS
+    return name.startswith("calc.") and name[5:] in CALCULATIONS
 
 
 def _enum(at: _At, where: str, value: Any, choices: tuple[str, ...], what: str) -> None:

@@ -7,23 +7,32 @@ Validation reports every problem of a document (not only the first), each at its
 
 from __future__ import annotations
 
+import calendar
 import datetime as _dt
-import os
+import re
 import sys
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .errors import Diagnostic, UsageError
+from .errors import Diagnostic
 from .model import Expect, Invalid, Scenario
-from .spelling import did_you_mean
-from .vocabulary import EXPECT, FINDING_KEYS, SCENARIO, SEVERITIES, TOPICS, Field, fact_fields
-from .yamlsource import Document, read_bytes, read_file
+from .spelling import closest, did_you_mean
+from .vocabulary import EXPECT, FINDING_KEYS, SCENARIO, SEVERITIES, TOPICS, Field, fact_fields, leaf_paths
+from .jsonsource import read_any, read_json, read_jsonl
+from .yamlsource import MAX_FILE_BYTES, Document, Reader, read_bytes, read_file
 
-SCENARIO_SUFFIXES = (".yaml", ".yml")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+SCENARIO_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
+# Files are read by their suffix; standard input is sniffed (JSON Lines, JSON or YAML).
+_READERS: dict[str, Reader] = {".json": read_json, ".jsonl": read_jsonl}
 
 
 def find_files(paths: Iterable[str]) -> list[str]:
-    """Expand folders into their scenario files (sorted); keep files and ``-`` as given."""
+    """Expand folders into their scenario files (sorted); keep files and ``-`` as given.
+
+    A missing path or a folder without scenario files is kept too, so that reading it reports
+    it as that input's error (``read_source``) instead of silently dropping it.
+    """
     out: list[str] = []
     for raw in paths:
         if raw == "-":
@@ -33,10 +42,8 @@ def find_files(paths: Iterable[str]) -> list[str]:
         if path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.suffix in SCENARIO_SUFFIXES and p.is_file())
             out.extend(str(p) for p in found)
-        elif path.exists():
-            out.append(raw)
-        else:
-            raise UsageError(f"{raw}: no such file or folder")
+        if not path.is_dir() or not found:
+            out.append(raw)            # a missing path or empty folder is reported as that input's error
     return out
 
 
@@ -44,9 +51,33 @@ def load_scenarios(paths: Iterable[str]) -> list[Scenario | Invalid]:
     """Every scenario document under ``paths``, validated, in input order."""
     items: list[Scenario | Invalid] = []
     for name in find_files(paths):
-        docs = read_bytes("<stdin>", sys.stdin.buffer.read()) if name == "-" else read_file(name)
-        items.extend(scenarios_from_documents(docs))
+        items.extend(scenarios_from_documents(read_source(name)))
     return mark_duplicate_ids(items)
+
+
+def _path_problem(name: str) -> list[Document]:
+    """An error document for an input path that names no scenario file; [] when it is readable.
+
+    One such path must not stop the batch: the others are evaluated, and it is reported in its
+    place like a scenario that could not be read (exit 2).
+    """
+    if name == "-":
+        return []
+    path = Path(name)
+    if path.is_dir():
+        message = f"folder holds no scenario files ({', '.join('*' + s for s in SCENARIO_SUFFIXES)})"
+    elif not path.exists():
+        message = "no such file or folder"
+    else:
+        return []
+    return [Document(name, 0, 1, None, {}, {}, (Diagnostic(name, 1, 1, message),))]
+
+
+def read_source(name: str) -> list[Document]:
+    """The documents of one scenario file, or of standard input for ``-``."""
+    if name == "-":
+        return read_bytes("<stdin>", sys.stdin.buffer.read(MAX_FILE_BYTES + 1), read_any)
+    return _path_problem(name) or read_file(name, parse=_READERS.get(Path(name).suffix.lower()))
 
 
 def scenarios_from_documents(docs: list[Document]) -> list[Scenario | Invalid]:
@@ -97,6 +128,33 @@ def validate(doc: Document, default_id: str) -> Scenario | Invalid:
                     title=title, expect=expect)
 
 
+def _elsewhere(key: str) -> str | None:
+    """For a top-level key that belongs inside a section (``fee:`` → ``procedure.fee``)."""
+    nested = {path.rsplit(".", 1)[-1]: path for path, _ in reversed(list(leaf_paths())) if "." in path}
+    best = closest(key, nested)
+    return f"did you mean '{nested[best]}'?" if best else None
+
+
+def _bool_hint(value: Any) -> str | None:
+    """YAML 1.1 spellings of true/false (yes, no, on, off) are text in YAML 1.2."""
+    word = str(value).strip().lower()
+    if word in ("yes", "y", "on"):
+        return "did you mean 'true'?"
+    if word in ("no", "n", "off"):
+        return "did you mean 'false'?"
+    return did_you_mean(word, ("true", "false"))
+
+
+def _no_such_day(text: str) -> str:
+    """Why a YYYY-MM-DD text is no calendar day (2026-02-30: February 2026 has 28 days)."""
+    year, month, _ = (int(part) for part in text.split("-"))
+    if not 1 <= month <= 12:
+        return f"there is no month {month}"
+    if year < 1:
+        return "there is no year 0"
+    return f"{calendar.month_name[month]} {year} has {calendar.monthrange(year, month)[1]} days"
+
+
 def _kind(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
@@ -132,7 +190,8 @@ class _Checker:
             spec = fields.get(key)
             if spec is None:
                 where = f"in '{prefix[:-1]}'" if prefix else "in a scenario"
-                self.at(path, f"unknown key '{key}' {where}", did_you_mean(key, fields), key=True)
+                hint = did_you_mean(key, fields) or (_elsewhere(key) if not prefix else None)
+                self.at(path, f"unknown key '{key}' {where}", hint, key=True)
                 continue
             if value is None:
                 continue          # an explicit null means "not stated"
@@ -201,10 +260,14 @@ class _Checker:
             value = value.date()
         if isinstance(value, _dt.date):
             return value.isoformat()
+        text = str(value) if isinstance(value, (str, int, float)) else _kind(value)
+        if not _ISO_DATE.fullmatch(text):
+            self.at(path, f"'{text}' is not a valid date for '{path}': write it as YYYY-MM-DD")
+            return None
         try:
-            return _dt.date.fromisoformat(str(value)).isoformat()
+            return _dt.date.fromisoformat(text).isoformat()
         except ValueError:
-            self.at(path, f"'{value}' is not a valid date for '{path}': write it as YYYY-MM-DD")
+            self.at(path, f"'{text}' is not a valid date for '{path}': {_no_such_day(text)}")
             return None
 
     def _money(self, value: Any, spec: Field, path: str) -> Any:
@@ -218,7 +281,8 @@ class _Checker:
 
     def _count(self, value: Any, spec: Field, path: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
-            self.at(path, f"'{path}' must be a whole number, not {_kind(value)}")
+            shown = value if isinstance(value, float) else _kind(value)
+            self.at(path, f"'{path}' must be a whole number, not {shown}")
             return None
         if value < 0:
             self.at(path, f"'{path}' must be zero or more, not {value}")
@@ -227,8 +291,7 @@ class _Checker:
 
     def _bool(self, value: Any, spec: Field, path: str) -> Any:
         if not isinstance(value, bool):
-            self.at(path, f"'{path}' must be true or false, not {_kind(value)}",
-                    did_you_mean(str(value), ("true", "false")))
+            self.at(path, f"'{path}' must be true or false, not {_kind(value)}", _bool_hint(value))
             return None
         return value
 
@@ -236,7 +299,7 @@ class _Checker:
         if isinstance(value, bool) or value == "unknown":
             return value
         self.at(path, f"'{path}' must be true, false or unknown, not '{value}'",
-                did_you_mean(str(value), ("true", "false", "unknown")))
+                _bool_hint(value) or did_you_mean(str(value), ("true", "false", "unknown")))
         return None
 
     def _enum_list(self, value: Any, spec: Field, path: str) -> Any:

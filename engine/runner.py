@@ -8,17 +8,29 @@ becomes a result carrying its error, so every input is accounted for.
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from dataclasses import replace
+from typing import TYPE_CHECKING, Iterable, Iterator
 
-from . import suggest
-from .compiler import CompiledKb, compile_kb
+from .compiler import CompiledKb, CompileError, compile_kb
 from .enrich import asserted_fact, normalize_code
-from .errors import Diagnostic
+from .errors import Diagnostic, KnowledgeBaseError
 from .evaluator import Evaluator
 from .explain import Judgement, judge
 from .model import Invalid, KnowledgeBase, Result, Scenario, Trace
 
+if TYPE_CHECKING:                  # suggestions are imported when first needed (cold start)
+    from . import suggest
+
 SUGGESTING_TOPICS = ("code_fit", "code_validity")
+
+
+def _compile(kb: KnowledgeBase) -> CompiledKb:
+    """Compile, reporting a rule the engine cannot express like any other kb error (exit 2)."""
+    try:
+        return compile_kb(kb)
+    except CompileError as err:
+        raise KnowledgeBaseError([Diagnostic(err.rule.file, err.line, 1,
+                                             f"rule '{err.rule.id}': {err}")]) from None
 
 
 class Judge:
@@ -26,7 +38,7 @@ class Judge:
 
     def __init__(self, kb: KnowledgeBase, compiled: CompiledKb | None = None) -> None:
         self.kb = kb
-        self.compiled = compiled or compile_kb(kb)
+        self.compiled = compiled or _compile(kb)
         self.evaluator = Evaluator(self.compiled)
 
     def close(self) -> None:
@@ -40,9 +52,22 @@ class Judge:
         self.close()
 
     def trace(self, scenario: Scenario) -> tuple[Trace, Judgement | None]:
-        """Evaluate one scenario; the judgement is None when the engine failed."""
-        trace = self.evaluator.evaluate(asserted_fact(scenario, self.kb, self.compiled.calculations))
-        return trace, (None if trace.error else judge(scenario, trace, self.kb))
+        """Evaluate one scenario; the judgement is None when a step failed.
+
+        A failure in any step (enrichment, the engine, the explanation) becomes this trace's
+        error, so it is reported as this scenario's error and the batch goes on.
+        """
+        try:
+            fact = asserted_fact(scenario, self.kb, self.compiled.calculations)
+        except Exception as err:
+            return Trace({}, (), f"could not prepare the scenario for the engine: {err!r}"), None
+        trace = self.evaluator.evaluate(fact)
+        if trace.error:
+            return trace, None
+        try:
+            return trace, judge(scenario, trace, self.kb)
+        except Exception as err:
+            return replace(trace, error=f"could not explain the result: {err!r}"), None
 
     def results(self, items: Iterable[Scenario | Invalid]) -> Iterator[Result]:
         """One result per input, in order."""
@@ -60,9 +85,14 @@ class Judge:
             diag = Diagnostic(item.file, item.line, 1, trace.error or "evaluation failed")
             return Result(item.id, item.file, item.line, code, normalized, None, error=(diag,),
                           title=item.title)
+        try:
+            suggestions = tuple(self._suggestions(item, code, normalized, judgement))
+        except Exception as err:
+            diag = Diagnostic(item.file, item.line, 1, f"could not rank code suggestions: {err!r}")
+            return Result(item.id, item.file, item.line, code, normalized, None, error=(diag,),
+                          title=item.title)
         return Result(item.id, item.file, item.line, code, normalized, judgement.verdict,
-                      judgement.missing_facts, judgement.findings,
-                      tuple(self._suggestions(item, code, normalized, judgement)),
+                      judgement.missing_facts, judgement.findings, suggestions,
                       judgement.fired, title=item.title)
 
     def _suggestions(self, scenario: Scenario, code: str, normalized: str | None,
@@ -73,4 +103,5 @@ class Judge:
         if not (unknown or misfit):
             return []
         hints = [c for rid in judgement.fired for c in (self.kb.rule(rid).suggest if self.kb.rule(rid) else ())]
+        from . import suggest
         return suggest.for_scenario(code, scenario.facts, self.kb, hints)
