@@ -14,6 +14,7 @@ from typing import Any, Iterable, Sequence
 from . import __version__
 from .explain import Check, Node
 from .model import KnowledgeBase, Result
+from .terminal import paint
 
 VERDICT_ORDER = ("appropriate", "inappropriate", "needs-review")
 
@@ -46,23 +47,36 @@ def run_json(results: Sequence[Result], kb: KnowledgeBase) -> str:
                   "summary": summary(results)}) + "\n"
 
 
-def run_jsonl_line(result: Result) -> str:
-    return dumps(result.to_dict()) + "\n"
+def run_jsonl_line(result: Result, kb: KnowledgeBase | None = None) -> str:
+    """One result per line; with ``kb``, each line carries the stamp under ``"stamp"``.
+
+    Every line is stamped (not only a header line) because JSON Lines get split, filtered and
+    stored one line at a time, and each line should still say what judged it.
+    """
+    data = result.to_dict()
+    if kb is not None:
+        data["stamp"] = stamp(kb)
+    return dumps(data) + "\n"
 
 
-def run_text_one(result: Result) -> str:
-    """One scenario for a person: headline, findings with their reasons, suggestions."""
+def run_text_one(result: Result, color: bool = False) -> str:
+    """One scenario for a person: headline, findings with their reasons, suggestions.
+
+    ``color`` paints the verdict and the severities (the caller decides: terminal, NO_COLOR).
+    """
     head = f"{result.file}:{result.line}: {result.scenario}"
     if result.error:
-        return head + "  NOT EVALUATED\n" + "".join(f"  {d}\n".replace("\n", "\n    ").rstrip() + "\n"
-                                                     for d in result.error)
+        body = "".join(f"  {d}\n".replace("\n", "\n    ").rstrip() + "\n" for d in result.error)
+        return f"{head}  {paint('NOT EVALUATED', 'not evaluated', color)}\n{body}"
     code = result.code if result.code == result.normalized_code or not result.normalized_code \
         else f"{result.code} (read as {result.normalized_code})"
-    lines = [f"{head}  {code}  {result.verdict.upper() if result.verdict else ''}"]
+    verdict = paint(result.verdict.upper(), result.verdict, color) if result.verdict else ""
+    lines = [f"{head}  {code}  {verdict}"]
     if result.missing_facts:
         lines.append(f"  missing facts: {', '.join(result.missing_facts)}")
     for f in result.findings:
-        lines.append(f"  {f.severity:<7} {f.topic:<14} {f.rule}: {f.message}")
+        severity = paint(f"{f.severity:<7}", f.severity, color)
+        lines.append(f"  {severity} {f.topic:<14} {f.rule}: {f.message}")
         facts = "; ".join(_because_text(b) for b in f.because)
         if facts:
             lines.append(f"          because {facts}")
