@@ -7,6 +7,7 @@ Only this module prints or exits.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from importlib import import_module
 from typing import Sequence, TextIO
@@ -54,8 +55,23 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except KeyboardInterrupt:
         err.write("interrupted\n")
         return 130
+    except BrokenPipeError:
+        return _reader_left(out)
+
+
+def _reader_left(out: TextIO) -> int:
+    """The reader of our output went away (``run ... | head``): stop quietly, as ``cat`` does.
+
+    Standard output is pointed at /dev/null so the interpreter's final flush cannot raise again.
+    """
+    try:
+        if out is sys.stdout:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 141                        # 128 + SIGPIPE, what a shell reports for a broken pipe
 
 
 # One module per command under engine/commands/; each has ``register(sub, common)`` that adds
 # its parser and sets ``handler``. Order here is the order of ``--help``.
-COMMAND_MODULES = ("run", "explain")
+COMMAND_MODULES = ("run", "test", "explain", "suggest", "codes", "rules", "check", "graph", "schema")

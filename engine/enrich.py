@@ -7,7 +7,6 @@ record counts, look-ups into facts/), named by the compiler.
 
 from __future__ import annotations
 
-import copy
 import re
 from typing import Any, Mapping
 
@@ -48,7 +47,10 @@ def code_facts(raw: str, codes: Mapping[str, CodeEntry], date_of_service: str | 
 
 def asserted_fact(scenario: Scenario, kb: KnowledgeBase, calculations: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """The scenario fact handed to the engine (the scenario's own facts are not changed)."""
-    facts = copy.deepcopy(dict(scenario.facts))
+    # Only ``procedure`` is changed and ``code``/``calc`` added: a shallow copy of those keeps the
+    # scenario untouched without the deep copy that cost a third of enrichment.
+    facts = dict(scenario.facts)
+    facts["procedure"] = dict(facts["procedure"])
     raw_code = str(facts["procedure"]["code"])
     code = code_facts(raw_code, kb.codes, facts.get("date_of_service"))
     normalized, _ = normalize_code(raw_code)

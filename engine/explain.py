@@ -130,10 +130,16 @@ def render_message(template: str, scenario: Scenario, facts: Mapping[str, Any]) 
         if value is None:
             return "(not stated)"
         spec = fields.get(path)
-        if spec is not None and spec.type == "money":
+        if (spec is not None and spec.type == "money") or _money_calc(path):
             return f"${value:,.2f}"
         return _show(value)
     return _PLACEHOLDER.sub(fill, template)
+
+
+def _money_calc(path: str) -> bool:
+    from .calculations import CALCULATIONS
+    calc = CALCULATIONS.get(path[5:]) if path.startswith("calc.") else None
+    return bool(calc and calc.money)
 
 
 def _show(value: Any) -> str:

@@ -7,7 +7,9 @@ load → :class:`Scenario` and :class:`KnowledgeBase`; compile → :class:`Compi
 
 from __future__ import annotations
 
+from collections import abc as _abc
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Mapping
 
 from .errors import Diagnostic
@@ -142,10 +144,16 @@ class KnowledgeBase:
 
     def rule(self, rule_id: str) -> Rule | None:
         """The rule with this id or one of its aliases."""
+        return self._by_id.get(rule_id)
+
+    @cached_property
+    def _by_id(self) -> dict[str, Rule]:
+        """Ids and aliases to rules, built on first use (explanations look rules up per firing)."""
+        out: dict[str, Rule] = {}
         for rule in self.rules:
-            if rule.id == rule_id or rule_id in rule.aliases:
-                return rule
-        return None
+            for name in (rule.id, *rule.aliases):
+                out.setdefault(name, rule)
+        return out
 
 
 @dataclass(frozen=True)
@@ -255,7 +263,8 @@ def lookup(data: Mapping[str, Any], path: str) -> Any:
     """Follow a dotted path through nested mappings; None when any step is missing."""
     value: Any = data
     for part in path.split("."):
-        if not isinstance(value, Mapping) or part not in value:
+        # Facts are plain dicts: test that first; the abc check (for other mappings) is slow.
+        if type(value) is not dict and not isinstance(value, _abc.Mapping) or part not in value:
             return None
         value = value[part]
     return value

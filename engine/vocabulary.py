@@ -174,9 +174,17 @@ def leaf_paths(fields: Mapping[str, Field] = SCENARIO, prefix: str = "") -> Iter
 
 
 def fact_fields() -> dict[str, Field]:
-    """All paths rules may test: the scenario's leaves and the computed facts."""
-    out = dict(leaf_paths())
-    out.update(COMPUTED)
-    return out
+    """All paths rules may test: the scenario's leaves and the computed facts.
+
+    Built once (explanations ask for it per finding); callers get their own copy.
+    """
+    global _FACT_FIELDS
+    if _FACT_FIELDS is None:
+        _FACT_FIELDS = dict(leaf_paths())
+        _FACT_FIELDS.update(COMPUTED)
+    return dict(_FACT_FIELDS)
+
+
+_FACT_FIELDS: dict[str, Field] | None = None
 
 FINDING_KEYS = ("topic", "severity")

@@ -5,31 +5,42 @@ tag can construct an object, duplicate keys are errors, and every value's positi
 flat map from fact path (``request.requester``, ``records[0].form``) to ``(line, col)``.
 A file is split into documents on ``---`` lines before composing, so a syntax error in one
 document leaves the others readable.
+
+Files may come from outside the practice, so the limits below (size, nesting, values counting
+alias expansions, key length) are enforced while reading, before validation or evaluation, and
+every failure is a :class:`Diagnostic` at its position: reading never raises.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import re
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Callable
 
 from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.composer import MaxDepthExceededError
+from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.reader import ReaderError
 
 from .errors import Diagnostic
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_DEPTH = 64
-MAX_NODES = 100_000
+# Limits against hostile files, checked before any other work on a document (README "Bad input").
+MAX_FILE_BYTES = 5 * 1024 * 1024          # bytes read from one file or standard input
+MAX_DEPTH = 64                            # nesting of mappings and sequences in one document
+MAX_NODES = 100_000                       # values in one document, counting every alias expansion
+MAX_KEY_CHARS = 256                       # characters in one mapping key
+MAX_PATH_CHARS = 16_000_000               # characters of fact paths kept for one document's positions
 
 Position = tuple[int, int]
+Reader = Callable[[str, str], list["Document"]]
 
 _STD = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {f"{_STD}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
 _DOC_SPLIT = re.compile(r"^(---|\.\.\.)(?:[ \t].*)?$")
 _INT = re.compile(r"[-+]?[0-9]+")
 _BOOLS = {"true": True, "false": False}
+_EMPTY_DOCUMENT = "document is empty (null): expected a mapping of keys to values"
 
 
 @dataclass(frozen=True)
@@ -53,11 +64,13 @@ class _Abort(Exception):
 def read_documents(path: str, text: str) -> list[Document]:
     """Every document of ``text`` (named ``path`` in messages), in order, never raising."""
     chunks = _split_documents(text)
-    docs = [_read_chunk(path, i, start, chunk) for i, (start, chunk) in enumerate(chunks)]
-    return [d for d in docs if d.data is not None or d.diagnostics]
+    if not chunks:
+        return [_error_document(path, 1, 1, "file holds no YAML document, only blank lines and comments")]
+    read = _fast_reader()
+    return [read(path, i, start, chunk) for i, (start, chunk) in enumerate(chunks)]
 
 
-def read_file(path: str, display: str | None = None) -> list[Document]:
+def read_file(path: str, display: str | None = None, parse: Reader | None = None) -> list[Document]:
     """Read and decode a file with the size limit; an unreadable file is one error document."""
     name = display or path
     try:
@@ -65,10 +78,10 @@ def read_file(path: str, display: str | None = None) -> list[Document]:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as err:
         return [_error_document(name, 1, 1, f"cannot read file: {err.strerror or err}")]
-    return read_bytes(name, raw)
+    return read_bytes(name, raw, parse)
 
 
-def read_bytes(name: str, raw: bytes) -> list[Document]:
+def read_bytes(name: str, raw: bytes, parse: Reader | None = None) -> list[Document]:
     """Decode UTF-8 bytes (with the size limit) and read their documents."""
     if len(raw) > MAX_FILE_BYTES:
         return [_error_document(name, 1, 1,
@@ -78,10 +91,17 @@ def read_bytes(name: str, raw: bytes) -> list[Document]:
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         col = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
-        return [_error_document(name, line, col, "file is not valid UTF-8")]
+        return [_error_document(name, line, col, "file is not valid UTF-8" + _encoding_hint(raw))]
     if not text.strip():
         return [_error_document(name, 1, 1, "file is empty: expected at least one scenario")]
-    return read_documents(name, text)
+    return (parse or read_documents)(name, text)       # jsonsource passes its JSON readers
+
+
+def _encoding_hint(raw: bytes) -> str:
+    """Name the likely encoding when a byte-order mark gives it away (Windows editors write UTF-16)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return " (it looks like UTF-16: save it as UTF-8)"
+    return ""
 
 
 def _error_document(path: str, line: int, col: int, message: str) -> Document:
@@ -114,20 +134,80 @@ def _meaningful(line: str) -> bool:
 def _read_chunk(path: str, index: int, first_line: int, chunk: str) -> Document:
     padded = "\n" * first_line + chunk
     try:
-        nodes = list(YAML(typ="rt").compose_all(padded))
+        nodes = list(_composer().compose_all(padded))
+    except MaxDepthExceededError as err:
+        mark = err.problem_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (first_line + 1, 1)
+        return _error_document_at(path, index, line, col, f"document is nested deeper than {MAX_DEPTH} levels")
     except MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (first_line + 1, 1)
-        problem = (err.problem or err.context or "invalid YAML").strip()
-        return _error_document_at(path, index, line, col, f"invalid YAML: {problem}")
+        problem = (err.problem or err.context or "invalid YAML").strip() + _opened_at(err)
+        doc = _error_document_at(path, index, line, col, f"invalid YAML: {problem}")
+        hint = _syntax_hint(problem)
+        return replace(doc, diagnostics=(replace(doc.diagnostics[0], hint=hint),)) if hint else doc
+    except ReaderError as err:
+        line, col = _line_col(padded, err.position)
+        code = err.character if isinstance(err.character, int) else ord(str(err.character)[:1] or "?")
+        return _error_document_at(path, index, line, col, f"invalid YAML: character U+{code:04X} "
+                                  "is not allowed (control characters other than tab and line breaks)")
     except RecursionError:
         return _error_document_at(path, index, first_line + 1, 1,
                                   f"document is nested deeper than {MAX_DEPTH} levels")
-    except YAMLError as err:
+    except Exception as err:                       # a reader bug must not lose the rest of the batch
         return _error_document_at(path, index, first_line + 1, 1, f"invalid YAML: {err}")
+    return _document_from_nodes(path, index, first_line, nodes)
+
+
+def _opened_at(err: MarkedYAMLError) -> str:
+    """Where the construct that went wrong began, when that is another line (an unclosed '{')."""
+    start, at = err.context_mark, err.problem_mark
+    if not err.context or start is None or at is None or start.line == at.line:
+        return ""
+    return f" ({err.context.strip()} that starts at line {start.line + 1}, column {start.column + 1})"
+
+
+def _syntax_hint(problem: str) -> str | None:
+    """A plainer reading of ruamel's two most puzzling messages."""
+    if "'\\t'" in problem or "'\t'" in problem:
+        return "indent with spaces: YAML does not allow tabs for indentation"
+    if "<block end>" in problem or "<block mapping start>" in problem:
+        return "check the indentation of this line: keys of one mapping must start in the same column"
+    return None
+
+
+def _composer() -> YAML:
+    """ruamel's round-trip composer with its depth guard on: it stops at the first node deeper
+    than the limit, before its recursion gets deep (a 10,000-level document is rejected in about
+    a second, most of it ruamel's scanner looking ahead for keys)."""
+    yaml = YAML(typ="rt")
+    yaml.max_depth = MAX_DEPTH + 1                 # ruamel counts the root as depth 1
+    return yaml
+
+
+def _line_col(text: str, offset: int) -> Position:
+    """1-based line and column of a character offset."""
+    offset = max(0, min(offset, len(text)))
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _fast_reader() -> Any:
+    """libyaml when available (engine/fastyaml.py), else ruamel; both give the same Document."""
+    global _READER
+    if _READER is None:
+        from .fastyaml import chunk_reader
+        _READER = chunk_reader(_read_chunk, _document_from_nodes)
+    return _READER
+
+
+_READER: Any = None
+
+
+def _document_from_nodes(path: str, index: int, first_line: int, nodes: list[Any]) -> Document:
+    """Plain data and positions from composed root nodes (ruamel's or libyaml's)."""
     nodes = [n for n in nodes if n is not None]
     if not nodes:
-        return Document(path, index, first_line + 1, None, {}, {}, ())
+        return _error_document_at(path, index, first_line + 1, 1, _EMPTY_DOCUMENT)
     root = nodes[0]
     builder = _Builder(path)
     try:
@@ -136,6 +216,8 @@ def _read_chunk(path: str, index: int, first_line: int, chunk: str) -> Document:
         return _error_document_at(path, index, stop.diagnostic.line, stop.diagnostic.col,
                                   stop.diagnostic.message)
     line = root.start_mark.line + 1
+    if data is None:
+        return _error_document_at(path, index, line, root.start_mark.column + 1, _EMPTY_DOCUMENT)
     return Document(path, index, line, data, builder.positions, builder.key_positions,
                     tuple(builder.problems))
 
@@ -153,15 +235,11 @@ class _Builder:
         self.key_positions: dict[str, Position] = {}
         self.problems: list[Diagnostic] = []
         self.count = 0
+        self.path_chars = 0
 
     def build(self, node: Any, where: str, depth: int) -> Any:
-        self.count += 1
         pos = (node.start_mark.line + 1, node.start_mark.column + 1)
-        if self.count > MAX_NODES:
-            raise _Abort(Diagnostic(self.path, *pos, f"document has more than {MAX_NODES} values "
-                                    "(aliases expand to too many values)"))
-        if depth > MAX_DEPTH:
-            raise _Abort(Diagnostic(self.path, *pos, f"document is nested deeper than {MAX_DEPTH} levels"))
+        self._limit(node, where, depth, pos)
         self.positions.setdefault(where, pos)
         tag = str(node.tag)
         kind = type(node).__name__
@@ -175,6 +253,20 @@ class _Builder:
             raise _Abort(Diagnostic(self.path, *pos, f"tag '{_short(tag)}' is not allowed: "
                                     "scenario files hold plain values only"))
         return _scalar(tag, node.value, node.style)
+
+    def _limit(self, node: Any, where: str, depth: int, pos: Position) -> None:
+        """Stop at the first value past a limit: an alias bomb or a deep or huge document costs
+        at most MAX_NODES steps, whatever it would expand to."""
+        self.count += 1
+        self.path_chars += len(where)
+        if self.count > MAX_NODES:                 # the composer shares an anchored node; we expand it
+            raise _Abort(Diagnostic(self.path, *pos, f"document has more than {MAX_NODES} values "
+                                    "(counting every expansion of an alias)"))
+        if depth > MAX_DEPTH:
+            raise _Abort(Diagnostic(self.path, *pos, f"document is nested deeper than {MAX_DEPTH} levels"))
+        if self.path_chars > MAX_PATH_CHARS:
+            raise _Abort(Diagnostic(self.path, *pos, "document is too large: its keys are too long "
+                                    "for the number of values under them"))
 
     def _check_tag(self, tag: str, expected: str, pos: Position) -> None:
         if tag != expected:
@@ -190,6 +282,8 @@ class _Builder:
             if str(key_node.tag) == f"{_STD}merge":
                 raise _Abort(Diagnostic(self.path, *kpos, "merge keys ('<<') are not allowed"))
             key = str(key_node.value)
+            if len(key) > MAX_KEY_CHARS:
+                raise _Abort(Diagnostic(self.path, *kpos, f"key is longer than {MAX_KEY_CHARS} characters"))
             child = f"{where}.{key}" if where else key
             if key in out:
                 first = self.key_positions[child]

@@ -33,7 +33,7 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     kb = load_kb(args.kb, args.facts)
     rule = kb.rule(args.rule) if args.rule else None
     if args.rule and rule is None:
-        hint = did_you_mean(args.rule, [r.id for r in kb.rules])
+        hint = did_you_mean(args.rule, [n for r in kb.rules for n in (r.id, *r.aliases)])
         raise UsageError(f"no rule '{args.rule}'" + (f"; {hint}" if hint else ""))
     worst, trees = 0, []
     with Judge(kb) as judge:
@@ -54,6 +54,7 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     trees.append({"scenario": item.id, "rule": rule.id, "fired": fired,
                                   "conditions": [c.__dict__ for c in checks]})
                 else:
+                    out.write(f"scenario {item.id} ({item.file}:{item.line})\n")
                     out.write(formats.why_not_text(rule.id, fired, checks))
                 continue
             tree = derivation(item, trace, judgement, kb)

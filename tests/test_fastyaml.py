@@ -1,0 +1,75 @@
+"""The libyaml fast path (engine/fastyaml.py) gives exactly the Documents of the ruamel path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine import fastyaml
+from engine import yamlsource as ys
+
+ROOT = Path(__file__).resolve().parent.parent
+FAST = fastyaml.chunk_reader(ys._read_chunk, ys._document_from_nodes)
+
+# Scalars whose meaning differs between YAML 1.1 (PyYAML's own rules) and 1.2 (ruamel's), and
+# shapes that take the fallback: each must come out the same both ways.
+TRICKY = {
+    "scalars": "a: yes\nb: no\nc: 012\nd: 0o12\ne: 1_000\nf: .inf\ng: -.5\nh: 0x1F\ni: ~\n"
+               "j: Null\nk: 2024-01-02\nl: 2024-01-02 10:00:00\nn: 'q'\no: |\n  block\np: >\n  f\n"
+               "q: [1, 2.5, on, off, y, n]\nr: 1e5\ns: 1.0e+5\nt: \"é ☃\"\nu: 0b11\nv: +12\nw: .NaN\n",
+    "value-tag": "a: =\n",
+    "anchors-merge": "a: &x {b: 1}\nc: *x\nd:\n  <<: *x\n",
+    "tags": "a: !!int \"5\"\nb: !custom 3\n",
+    "directive": "%YAML 1.1\n---\na: yes\n",
+    "crlf": "a: 1\r\nb: [x, y]\r\n---\r\nc: 2\r\n",
+    "duplicate": "a: 1\na: 2\n",
+    "tab": "\ta: 1\n",
+    "broken-then-fine": "a: [1, 2\nb: 3\n---\nc: 4\n",
+    "markers": "--- {a: 1}\n--- # c\nb: 2\n...\n---\n\n---\n~\n--- |\n  text\n",
+    "deep-block": "a:\n" + "".join("  " * (i + 1) + "k:\n" for i in range(80)) + "  " * 81 + "v: 1\n",
+    "deep-flow": "x: " + "[" * 70 + "]" * 70 + "\n",
+    "complex-key": "? complex\n: 5\n{a: 1}: 2\n",
+    "escapes": "a: \"\\x00\"\nb: \"\\u2028\"\n",
+    "not-a-mapping": "- 1\n- 2\n",
+    "non-ascii-columns": "naïve: {ünï: [a, b]}\nz: ☃☃\n",
+}
+
+
+def _corpus() -> list[Path]:
+    folders = ["scenarios", "kb", "facts", "tests/malformed", "benchmarks/kb20"]
+    files = [p for f in folders for p in sorted((ROOT / f).rglob("*.y*ml")) if p.is_file()]
+    return files
+
+
+def _both(name: str, text: str) -> None:
+    for index, (start, chunk) in enumerate(ys._split_documents(text)):
+        assert FAST(name, index, start, chunk) == ys._read_chunk(name, index, start, chunk), (name, index)
+
+
+@pytest.mark.skipif(not fastyaml.AVAILABLE, reason="PyYAML with libyaml is not installed")
+@pytest.mark.parametrize("path", _corpus(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_bundled_and_malformed_files_read_the_same(path: Path) -> None:
+    _both(str(path), path.read_bytes().decode("utf-8-sig", errors="replace"))
+
+
+@pytest.mark.skipif(not fastyaml.AVAILABLE, reason="PyYAML with libyaml is not installed")
+@pytest.mark.parametrize("name", sorted(TRICKY))
+def test_tricky_documents_read_the_same(name: str) -> None:
+    _both(name, TRICKY[name])
+
+
+@pytest.mark.skipif(not fastyaml.AVAILABLE, reason="PyYAML with libyaml is not installed")
+def test_plain_documents_take_the_c_path() -> None:
+    """The common case must not silently fall back (that would keep output equal but slow)."""
+    text = (ROOT / "scenarios" / "attorney-authorized-ny.yaml").read_text(encoding="utf-8")
+    assert fastyaml.compose_nodes(text) is not None
+    assert fastyaml.compose_nodes("a: [1, 2\n") is None
+    assert fastyaml.compose_nodes("a: !!str 1\n") is None
+
+
+def test_yaml_1_2_scalars_on_the_default_path() -> None:
+    docs = ys.read_documents("x.yaml", TRICKY["scalars"])
+    data = docs[0].data
+    assert (data["a"], data["c"], data["d"], data["e"], data["q"][2]) == ("yes", 12, 10, 1000, "on")
+    assert docs[0].positions["t"] == (21, 4)
