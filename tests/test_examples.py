@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
 
+from engine.cli import main
 from tests.conftest import SCENARIOS
 
 EXAMPLES = {
@@ -28,17 +30,38 @@ EXAMPLES = {
 
 
 
-def _run_all(cli):
-    code, out, err = cli("run", str(SCENARIOS), "--format", "jsonl")
-    return code, [json.loads(line) for line in out.splitlines()], err
+@pytest.fixture(scope="module")
+def rows():
+    """Every bundled scenario run once through the CLI, by scenario id."""
+    out, err = io.StringIO(), io.StringIO()
+    main(["run", str(SCENARIOS), "--format", "jsonl"], out, err)
+    return {r["scenario"]: r for r in map(json.loads, out.getvalue().splitlines())}
 
 
 @pytest.mark.parametrize("scenario_id", sorted(EXAMPLES))
-def test_example_verdict_and_rules(cli, scenario_id):
-    _, rows, _ = _run_all(cli)
-    row = next(r for r in rows if r["scenario"] == scenario_id)
+def test_example_verdict_and_rules(rows, scenario_id):
+    row = rows[scenario_id]
     verdict, fired, first = EXAMPLES[scenario_id]
     assert row["verdict"] == verdict
     assert set(fired) <= set(row["fired"])
     if first:
         assert row["suggestions"] and row["suggestions"][0]["code"] == first
+
+
+# The examples' comments that bound severity: "info findings only", "at most an info finding"
+# on authorization, "no fee_limit error".
+SEVERITY_BOUNDS = {
+    "relocation-copies": (None, "info"),
+    "referral-specialist": ("authorization", "info"),
+    "attorney-authorized-ny": ("fee_limit", "info"),
+}
+
+
+@pytest.mark.parametrize("scenario_id", sorted(SEVERITY_BOUNDS))
+def test_example_findings_stay_within_the_severity_its_comment_allows(rows, scenario_id):
+    row = rows[scenario_id]
+    topic, worst = SEVERITY_BOUNDS[scenario_id]
+    order = ["info", "warning", "error"]
+    relevant = [f for f in row["findings"] if topic is None or f["topic"] == topic]
+    assert relevant, "the comment's topic must be addressed"
+    assert max(order.index(f["severity"]) for f in relevant) <= order.index(worst)

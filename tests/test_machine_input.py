@@ -38,7 +38,7 @@ def test_run_dash_reads_yaml_from_stdin(cli, monkeypatch):
     rows = _rows(out)
     assert [r["scenario"] for r in rows] == ["batch-a", "batch-b", "batch-c"]
     assert {r["file"] for r in rows} == {"<stdin>"}
-    assert [r["line"] for r in rows] == [2, 8, 12]
+    assert [r["line"] for r in rows] == [2, 9, 14]
     assert code == 0 and err == ""
 
 
