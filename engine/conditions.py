@@ -48,9 +48,9 @@ class ConditionError(ValueError):
 
 def parse(raw: Any, where: str, lines: Mapping[str, tuple[int, int]], in_record: bool = False) -> Condition:
     """Turn the YAML form of a condition into a :class:`Condition` tree (or raise)."""
-    line = lines.get(where, (0, 0))[0]
+    line, col = lines.get(where, (0, 0))
     if isinstance(raw, list):
-        return Condition("all", children=_parse_list(raw, where, lines, in_record), line=line)
+        return Condition("all", children=_parse_list(raw, where, lines, in_record), line=line, col=col)
     if not isinstance(raw, dict) or not raw:
         raise ConditionError(where, "a condition must be a mapping or a list of conditions")
     keys = set(raw)
@@ -58,20 +58,20 @@ def parse(raw: Any, where: str, lines: Mapping[str, tuple[int, int]], in_record:
         if group in keys:
             _only(raw, {group}, where)
             return Condition(group, children=_parse_list(raw[group], f"{where}.{group}", lines, in_record),
-                             line=line)
+                             line=line, col=col)
     if "derived" in keys:
         _only(raw, {"derived"}, where)
         if in_record:
             raise ConditionError(where, "'derived' cannot be tested inside a record condition")
-        return Condition("derived", name=_word(raw["derived"], f"{where}.derived"), line=line)
+        return Condition("derived", name=_word(raw["derived"], f"{where}.derived"), line=line, col=col)
     for op in RECORD_OPS:
         if op in keys:
             _only(raw, {op}, where)
             if in_record:
                 raise ConditionError(where, f"'{op}' cannot be nested inside a record condition")
             child = parse(raw[op], f"{where}.{op}", lines, in_record=True)
-            return Condition(op, children=(child,), line=line)
-    return _comparison(raw, where, lines, in_record, line)
+            return Condition(op, children=(child,), line=line, col=col)
+    return _comparison(raw, where, lines, in_record, line, col)
 
 
 def _parse_list(raw: Any, where: str, lines: Mapping[str, tuple[int, int]], in_record: bool) -> tuple[Condition, ...]:
@@ -94,7 +94,7 @@ def _word(value: Any, where: str) -> str:
 
 
 def _comparison(raw: Mapping[str, Any], where: str, lines: Mapping[str, tuple[int, int]],
-                in_record: bool, line: int) -> Condition:
+                in_record: bool, line: int, col: int = 0) -> Condition:
     operands = [k for k in raw if k in OPERANDS or k == "by"]
     ops = [k for k in raw if k in COMPARISONS]
     unknown = [k for k in raw if k not in OPERANDS and k not in COMPARISONS and k != "by"]
@@ -124,7 +124,7 @@ def _comparison(raw: Mapping[str, Any], where: str, lines: Mapping[str, tuple[in
         raise ConditionError(f"{where}.{op}", "'present' takes true or false")
     elif op in ("gt", "gte", "lt", "lte") and (isinstance(value, bool) or not isinstance(value, (int, float))):
         raise ConditionError(f"{where}.{op}", f"'{op}' compares with a number or another operand")
-    return Condition(op, operand=operand, value=value, line=line)
+    return Condition(op, operand=operand, value=value, line=line, col=col)
 
 
 def _plain(value: Any) -> bool:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from .conditions import GROUPS, RECORD_OPS, compare, describe, holds, operand_value
+from .conditions import GROUPS, RECORD_OPS, compare, describe, fact_paths, holds, operand_value
 from .model import Because, Condition, Finding, KnowledgeBase, Rule, Scenario, Trace, lookup
 from .vocabulary import fact_fields
 
@@ -87,21 +87,29 @@ def _verdict(rules: list[Rule], scenario: Scenario, facts: Mapping[str, Any],
 
 
 def _missing_for_fit(scenario: Scenario, facts: Mapping[str, Any], kb: KnowledgeBase) -> tuple[str, ...]:
-    """When no rule decided, the absent facts that the deciding rules for this code read."""
+    """When no rule decided, the absent facts that the deciding rules for this code read,
+    following each derived fact they need back to the rules that derive it."""
     code = lookup(facts, "procedure.code")
     known = fact_fields()
     deciding = [r for r in kb.rules if r.verdict == "appropriate" and (code in r.codes or not r.codes)]
-    paths = sorted({p for r in deciding for p in _top_paths(r.when)
-                    if p in known and not p.startswith(("code.", "calc.")) and lookup(facts, p) is None})
-    return tuple(paths)
+    paths = {p for r in deciding for p in _reads(r.when, kb, set())}
+    return tuple(sorted(p for p in paths if p in known and not p.startswith(("code.", "calc."))
+                        and lookup(facts, p) in (None, [])))
 
 
-def _top_paths(cond: Condition) -> list[str]:
+def _reads(cond: Condition, kb: KnowledgeBase, seen: set[str]) -> list[str]:
+    """Fact paths a condition reads at its top level, through the rules behind derived facts."""
     if cond.op in GROUPS:
-        return [p for c in cond.children for p in _top_paths(c)]
+        return [p for c in cond.children for p in _reads(c, kb, seen)]
     if cond.op in RECORD_OPS:
         return ["records"]
-    if cond.op == "derived" or not cond.operand or "fact" not in cond.operand:
+    if cond.op == "derived":
+        if cond.name in seen:
+            return []
+        seen.add(cond.name or "")
+        producers = [r for r in kb.rules if cond.name in r.derive]
+        return [p for r in producers for p in _reads(r.when, kb, seen)]
+    if not cond.operand or "fact" not in cond.operand:
         return []
     return [cond.operand["fact"]]
 
@@ -143,6 +151,8 @@ def _money_calc(path: str) -> bool:
 
 
 def _show(value: Any) -> str:
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
@@ -262,11 +272,24 @@ def _checks(cond: Condition, facts: Mapping[str, Any], kb: KnowledgeBase, derive
     if cond.op == "derived":
         return [Check(depth, describe(cond), cond.name in derived, met)]
     if cond.op in RECORD_OPS:
-        records = facts.get("records") or []
-        seen = [holds(cond.children[0], facts, kb.tables, r) for r in records]
-        return [Check(depth, describe(cond), seen or "no records", met)]
+        return [Check(depth, describe(cond), _record_values(cond.children[0], facts), met)]
     seen_value = operand_value(cond.operand or {}, facts, kb.tables)
+    if isinstance(cond.value, dict):          # show both sides of a comparison of two values
+        other = operand_value(cond.value, facts, kb.tables)
+        return [Check(depth, describe(cond), f"{_show(seen_value)} vs {_show(other)}", met)]
     return [Check(depth, describe(cond), seen_value, met)]
+
+
+def _record_values(cond: Condition, facts: Mapping[str, Any]) -> Any:
+    """What each record holds in the fields a record condition reads (one value per record
+    when it reads one field), so a why-not shows values, not bare true/false."""
+    records = facts.get("records") or []
+    if not records:
+        return "no records"
+    fields = _unique(p.split(".", 1)[1] for p in fact_paths(cond, True))
+    if len(fields) == 1:
+        return [r.get(fields[0]) for r in records]
+    return [{f: r.get(f) for f in fields} for r in records]
 
 
 __all__ = ["Judgement", "Node", "Check", "judge", "derivation", "why_not", "render_message", "compare"]

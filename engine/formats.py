@@ -71,7 +71,7 @@ def run_text_one(result: Result, color: bool = False) -> str:
     code = result.code if result.code == result.normalized_code or not result.normalized_code \
         else f"{result.code} (read as {result.normalized_code})"
     verdict = paint(result.verdict.upper(), result.verdict, color) if result.verdict else ""
-    lines = [f"{head}  {code}  {verdict}"]
+    lines = [f"{head}  {code}  {verdict}{_tally(result)}"]
     if result.missing_facts:
         lines.append(f"  missing facts: {', '.join(result.missing_facts)}")
     for f in result.findings:
@@ -89,6 +89,13 @@ def run_text_one(result: Result, color: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _tally(result: Result) -> str:
+    """The verdict judges the code only; say next to it what else needs fixing."""
+    counts = Counter(f.severity for f in result.findings)
+    parts = [f"{counts[s]} {s}{'s' if counts[s] > 1 else ''}" for s in ("error", "warning") if counts[s]]
+    return f"  [{', '.join(parts)}]" if parts else ""
+
+
 def _because_text(b: Any) -> str:
     if b.derived_by:
         return f"{b.fact} (derived by {b.derived_by})"
@@ -99,7 +106,9 @@ def _because_text(b: Any) -> str:
 def run_text_summary(results: Sequence[Result]) -> str:
     s = summary(results)
     parts = [f"{n} {v}" for v, n in s["verdicts"].items()]
-    return f"{s['scenarios']} scenarios: {', '.join(parts)}, {s['errors']} not evaluated\n"
+    flagged = sum(1 for r in results if any(f.severity == "error" for f in r.findings))
+    return (f"{s['scenarios']} scenarios: {', '.join(parts)}, {s['errors']} not evaluated; "
+            f"{flagged} with error findings\n")
 
 
 def tree_text(node: Node) -> str:

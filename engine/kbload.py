@@ -249,6 +249,8 @@ def _finish(raw: Mapping[str, Any], where: str, at: _At, rule_id: str, rule_code
         if name not in known and not _is_calc(name):
             at(f"{where}.then.message", f"message names unknown fact '{{{name}}}'", did_you_mean(name, known))
     verdict = then.get("verdict")
+    if verdict == "needs-review":          # the spelling used in scenarios and output
+        verdict = "needs_review"
     if verdict is not None:
         _enum(at, f"{where}.then.verdict", verdict, RULE_VERDICTS, "verdict")
     missing = _words(at, f"{where}.then.missing", then.get("missing", []))
@@ -326,7 +328,41 @@ def _when(at: _At, where: str, raw: Any, tables: Mapping[str, Any]) -> Condition
         elif path not in known:
             at(where, f"condition reads unknown fact '{path}'", did_you_mean(path, known))
     _check_lookups(at, where, cond, tables)
+    _check_values(at, where, cond, known, False)
     return cond
+
+
+def _check_values(at: _At, where: str, cond: Condition, known: Mapping[str, Any], in_record: bool) -> None:
+    """A literal compared with an enum or true/false fact must be one of its values, or the
+    rule could never fire (``requester is lawyer`` instead of ``attorney``)."""
+    if cond.op in ("any_record", "all_records"):
+        _check_values(at, where, cond.children[0], known, True)
+        return
+    for child in cond.children:
+        _check_values(at, where, child, known, in_record)
+    operand = cond.operand or {}
+    if "fact" not in operand or cond.op == "present" or isinstance(cond.value, dict):
+        return
+    spec = (RECORD_ITEM if in_record else known).get(operand["fact"])
+    literals = cond.value if isinstance(cond.value, list) else [cond.value]
+    for value in literals:
+        problem = _literal_problem(spec, value)
+        if problem:
+            line, col = (cond.line, cond.col) if cond.line else (at.line(where), 1)
+            at.problems.append(Diagnostic(at.doc.path, line, col or 1, f"'{operand['fact']}' {problem}",
+                                          did_you_mean(str(value), spec.values) if spec and spec.values else None))
+
+
+def _literal_problem(spec: Any, value: Any) -> str | None:
+    if spec is None:
+        return None
+    if spec.type in ("enum", "enum_list", "state") and value not in spec.values:
+        return f"is never '{value}' (its values: {', '.join(spec.values)})"
+    if spec.type == "bool" and not isinstance(value, bool):
+        return f"is true or false, never '{value}'"
+    if spec.type == "tri" and not (isinstance(value, bool) or value == "unknown"):
+        return f"is true, false or unknown, never '{value}'"
+    return None
 
 
 def _check_lookups(at: _At, where: str, cond: Condition, tables: Mapping[str, Any]) -> None:

@@ -76,6 +76,7 @@ class Condition:
     children: tuple["Condition", ...] = ()
     name: str | None = None
     line: int = 0
+    col: int = 0
 
 
 @dataclass(frozen=True)

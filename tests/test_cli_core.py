@@ -122,3 +122,37 @@ def test_python_module_entry_point(tmp_path):
                           capture_output=True, text=True, cwd=tmp_path, env=env)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["verdict"] == "appropriate"
+
+
+def test_needs_review_follows_derived_facts_to_the_missing_purpose(cli, write):
+    # New-user report: a patient's request with no purpose was needs-review with no missing facts.
+    path = write("procedure: {code: D9961}\nservice: {kind: records_duplication}\n"
+                 "request: {requester: patient}\nrecords: [{kind: chart, form: copy}]\n")
+    (result,) = json.loads(cli("run", path, "--format", "json")[1])["results"]
+    assert result["verdict"] == "needs-review"
+    assert "request.purpose" in result["missing_facts"]
+
+
+def test_empty_records_count_as_missing(cli, write):
+    path = write("procedure: {code: D9961}\nservice: {kind: records_duplication}\n"
+                 "request: {requester: patient, purpose: relocation}\nrecords: []\n")
+    (result,) = json.loads(cli("run", path, "--format", "json")[1])["results"]
+    assert result["verdict"] == "needs-review" and "records" in result["missing_facts"]
+
+
+def test_text_headline_and_quiet_say_why_an_appropriate_code_still_fails(cli):
+    # New-user report: '--quiet' printed only the summary and exit 1, with no visible reason.
+    path = str(SCENARIOS / "unverified-third-party.yaml")
+    code, out, _ = cli("run", path, "--quiet")
+    assert code == 1
+    assert out.splitlines()[0].endswith("APPROPRIATE  [2 errors, 1 warning]")
+    assert out.splitlines()[-1].endswith("; 1 with error findings")
+
+
+def test_readme_sample_output_is_what_run_prints(cli, monkeypatch):
+    readme = (SCENARIOS.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```text\nscenarios/internal-records.yaml:4") + len("```text\n")
+    sample = readme[start:readme.index("```", start)]
+    monkeypatch.chdir(SCENARIOS.parent)
+    _, out, _ = cli("run", "scenarios/internal-records.yaml")
+    assert out == sample, "update the README's sample: cdt-companion run scenarios/internal-records.yaml"

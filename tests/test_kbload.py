@@ -1,0 +1,64 @@
+"""Knowledge-base validation catches rules that could never fire or are misspelled."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from engine.errors import KnowledgeBaseError
+from engine.kbload import bundled_dir, load_kb
+
+RULE = """\
+rules:
+  - id: probe
+    title: probe
+    codes: [D9961]
+    topic: code_fit
+    severity: info
+    source: {{kind: seed, ref: "Seed guide"}}
+    when:
+      - {{fact: procedure.code, is: D9961}}
+      - {condition}
+    then:
+      {then}
+      message: "m"
+"""
+
+
+def load_with(tmp_path, condition: str, then: str = "verdict: appropriate"):
+    kb = tmp_path / "kb"
+    shutil.copytree(bundled_dir("kb"), kb)
+    (kb / "zz_probe.yaml").write_text(RULE.format(condition=condition, then=then))
+    return load_kb(kb, bundled_dir("facts"))
+
+
+def problems(tmp_path, condition: str) -> str:
+    with pytest.raises(KnowledgeBaseError) as caught:
+        load_with(tmp_path, condition)
+    return str(caught.value)
+
+
+def test_enum_literal_outside_the_vocabulary_is_an_error(tmp_path):
+    text = problems(tmp_path, "{fact: request.requester, is: lawyer}")
+    assert "zz_probe.yaml:10:9: error: 'request.requester' is never 'lawyer'" in text
+
+
+def test_enum_literal_in_list_gets_did_you_mean(tmp_path):
+    text = problems(tmp_path, "{fact: request.purpose, in: [relocation, refferal]}")
+    assert "is never 'refferal'" in text and "did you mean 'referral'?" in text
+
+
+def test_record_field_literal_is_checked_against_record_vocabulary(tmp_path):
+    text = problems(tmp_path, "{any_record: {fact: form, is: photocopy}}")
+    assert "'form' is never 'photocopy'" in text
+
+
+def test_boolean_fact_compared_with_text_is_an_error(tmp_path):
+    assert "is true or false, never 'yes'" in problems(tmp_path, "{fact: request.in_writing, is: 'yes'}")
+
+
+def test_valid_literals_pass_and_hyphenated_needs_review_is_accepted(tmp_path):
+    kb = load_with(tmp_path, "{fact: request.requester, in: [attorney, patient]}",
+                   "verdict: needs-review\n      missing: [request.purpose]")
+    assert kb.rule("probe").verdict == "needs_review"
