@@ -62,3 +62,12 @@ def test_valid_literals_pass_and_hyphenated_needs_review_is_accepted(tmp_path):
     kb = load_with(tmp_path, "{fact: request.requester, in: [attorney, patient]}",
                    "verdict: needs-review\n      missing: [request.purpose]")
     assert kb.rule("probe").verdict == "needs_review"
+
+
+def test_check_names_the_folders_it_read(cli, tmp_path):
+    # New-user report: an installed command silently checked its own copy, not the edited kb/.
+    kb = tmp_path / "kb"
+    shutil.copytree(bundled_dir("kb"), kb)
+    code, out, _ = cli("check", "--kb", str(kb))
+    assert code == 0
+    assert out.splitlines()[:2] == [f"knowledge base: {kb}", f"facts: {bundled_dir('facts')}"]

@@ -36,6 +36,9 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.format == "json":
         out.write(formats.dumps({**formats.stamp(kb), **report.to_dict()}) + "\n")
     else:
+        kb_dir = Path(args.kb) if args.kb else bundled_dir("kb")
+        facts_dir = Path(args.facts) if args.facts else bundled_dir("facts")
+        out.write(f"knowledge base: {kb_dir}\nfacts: {facts_dir}\n")   # which copy was checked
         out.write(_text(report))
     for problem in report.problems:
         err.write(f"{problem}\n")
