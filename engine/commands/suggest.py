@@ -7,7 +7,7 @@ from typing import Any, Sequence, TextIO
 
 from ..errors import UsageError
 
-EXAMPLE = 'cdt-companion suggest D9916   |   cdt-companion suggest "copies of x-rays for the patient\'s lawyer"'
+EXAMPLE = 'cdt-companion suggest D9916\n         cdt-companion suggest "copies of x-rays for the patient\'s lawyer"'
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -16,7 +16,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                             "plain-language description of the service, the catalog codes ranked "
                             "with a score in [0, 1] and the reason. With --scenario, codes are "
                             "ranked by how well they fit that scenario's facts.",
-                            epilog=f"example: {EXAMPLE}")
+                            epilog=f"example: {EXAMPLE}",
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("query", metavar="TEXT_OR_CODE", help="a code as written, or a description in words")
     parser.add_argument("--scenario", metavar="PATH", help="a scenario file whose facts the codes must fit")
     parser.add_argument("--format", choices=("text", "json"), default="text")
