@@ -163,6 +163,8 @@ def _size(name: str) -> int:
 def _sliceable(chunks: list[tuple[int, str]]) -> bool:
     """False when a chunk might be an empty (null) document: reading drops those, which changes
     whether the file counts as holding several documents, so such a file is read whole."""
+    if not chunks:                        # no document at all: reading it whole reports that
+        return False
     for _, chunk in chunks:
         lines = [x for x in chunk.split("\n") if ys._meaningful(x)]
         if len(lines) < 2 or "!" in chunk and "null" in chunk:

@@ -39,7 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run one command; return its exit code (the console script exits with it)."""
-    out, err = out or sys.stdout, err or sys.stderr
+    err = err or sys.stderr or open(os.devnull, "w")
+    out = out or sys.stdout
+    if out is None:                       # started with standard output closed
+        err.write("error: standard output is closed\n")
+        return 2
     try:
         args = build_parser().parse_args(argv)
         return args.handler(args, out, err)
@@ -57,6 +61,13 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         return 130
     except BrokenPipeError:
         return _reader_left(out)
+    except OSError as problem:            # e.g. writing to a full disk
+        err.write(f"error: cannot write the output: {problem.strerror or problem}\n")
+        return 2
+    except Exception as problem:          # a bug of ours: say so plainly, never a traceback
+        err.write(f"error: internal error ({type(problem).__name__}: {problem}); "
+                  "please report it with the input that caused it\n")
+        return 2
 
 
 def _reader_left(out: TextIO) -> int:

@@ -24,6 +24,7 @@ GROUPS = ("all", "any")
 RECORD_OPS = ("any_record", "all_records")
 
 _MISSING = None
+MAX_LITERAL = 1_000_000_000_000     # the engine rejects numbers past about 1e15 (error 204)
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,10 @@ def _comparison(raw: Mapping[str, Any], where: str, lines: Mapping[str, tuple[in
         raise ConditionError(f"{where}.{op}", "'present' takes true or false")
     elif op in ("gt", "gte", "lt", "lte") and (isinstance(value, bool) or not isinstance(value, (int, float))):
         raise ConditionError(f"{where}.{op}", f"'{op}' compares with a number or another operand")
+    for number in (value if isinstance(value, list) else [value]):
+        if isinstance(number, (int, float)) and not isinstance(number, bool) and not abs(number) <= MAX_LITERAL:
+            raise ConditionError(f"{where}.{op}", f"'{number}' is not a number the engine can hold "
+                                 f"(finite, at most {MAX_LITERAL:,})")
     return Condition(op, operand=operand, value=value, line=line, col=col)
 
 

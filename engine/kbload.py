@@ -52,16 +52,21 @@ def load_kb(kb_dir: str | Path | None = None, facts_dir: str | Path | None = Non
     fact_docs = {p.stem: _single(p, problems) for p in sorted(facts_path.glob("*.yaml"))}
     codes = _codes(fact_docs.get("codes"), problems, facts_path)
     tables = _tables(fact_docs, problems)
+    _check_graph(fact_docs.get("graph"), codes, problems)
     rules: list[Rule] = []
-    for path in sorted(kb_path.glob("*.yaml")):
+    rule_files = sorted([*kb_path.glob("*.yaml"), *kb_path.glob("*.yml")])
+    for path in rule_files:
         doc = _single(path, problems)
         if doc is not None:
             rules.extend(_rules(doc, codes, tables, problems))
     _check_ids(rules, problems)
     _check_derived(rules, problems)
+    if not rule_files and not problems:
+        problems.append(Diagnostic(str(kb_path), 1, 1, "the knowledge base folder holds no rule "
+                                   "files (*.yaml): --kb replaces the bundled kb/, so copy it whole"))
     if problems:
         raise KnowledgeBaseError(problems)
-    digest = _digest([*sorted(kb_path.glob("*.yaml")), *sorted(facts_path.glob("*.yaml"))])
+    digest = _digest([*rule_files, *sorted(facts_path.glob("*.yaml"))])
     kb = KnowledgeBase(tuple(rules), codes, tables, __version__, digest)
     _check_compiles(kb)
     return kb
@@ -153,6 +158,28 @@ def _codes(doc: Document | None, problems: list[Diagnostic], folder: Path) -> di
             keywords=tuple(_words(at, f"{where}.keywords", raw.get("keywords") or [])),
             differs=raw.get("differs_from_d9961"), unit=raw.get("unit"))
     return out
+
+
+def _check_graph(doc: Document | None, codes: Mapping[str, CodeEntry], problems: list[Diagnostic]) -> None:
+    """Edges of the related-code graph name catalog codes and declared kinds, at their lines."""
+    if doc is None:
+        return
+    at = _At(doc, problems)
+    kinds, edges = doc.data.get("edge_kinds"), doc.data.get("edges")
+    if not isinstance(kinds, dict) or not isinstance(edges, list):
+        at("", "graph.yaml needs 'edge_kinds' (a mapping) and 'edges' (a list)")
+        return
+    for i, raw in enumerate(edges):
+        where = f"edges[{i}]"
+        if not isinstance(raw, dict) or not all(raw.get(k) for k in ("from", "to", "kind", "reason")):
+            at(where, "each edge is a mapping with from, to, kind and reason")
+            continue
+        for end in ("from", "to"):
+            if raw[end] not in codes:
+                at(f"{where}.{end}", f"'{raw[end]}' is not a catalog code", did_you_mean(str(raw[end]), codes))
+        if raw["kind"] not in kinds:
+            at(f"{where}.kind", f"edge kind '{raw['kind']}' is not declared under edge_kinds",
+               did_you_mean(str(raw["kind"]), kinds))
 
 
 def _tables(docs: Mapping[str, Document | None], problems: list[Diagnostic]) -> dict[str, Any]:

@@ -22,6 +22,10 @@ from .jsonsource import read_any, read_json, read_jsonl
 from .yamlsource import MAX_FILE_BYTES, Document, Reader, read_bytes, read_file
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# The engine cannot hold numbers past about 1e15 (error 204); no real fee or page count nears this.
+MAX_NUMBER = 1_000_000_000
+MAX_PROBLEMS = 100
+_SURROGATE = re.compile("[\ud800-\udfff]")
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
 # Files are read by their suffix; standard input is sniffed (JSON Lines, JSON or YAML).
 _READERS: dict[str, Reader] = {".json": read_json, ".jsonl": read_jsonl}
@@ -68,6 +72,8 @@ def _path_problem(name: str) -> list[Document]:
         message = f"folder holds no scenario files ({', '.join('*' + s for s in SCENARIO_SUFFIXES)})"
     elif not path.exists():
         message = "no such file or folder"
+    elif not path.is_file():              # a FIFO or device would block or never end
+        message = "not a regular file"
     else:
         return []
     return [Document(name, 0, 1, None, {}, {}, (Diagnostic(name, 1, 1, message),))]
@@ -179,8 +185,12 @@ class _Checker:
         self.problems: list[Diagnostic] = []
 
     def at(self, path: str, message: str, hint: str | None = None, key: bool = False) -> None:
+        if len(self.problems) > MAX_PROBLEMS:
+            return
         table = self.doc.key_positions if key else self.doc.positions
         line, col = table.get(path) or self.doc.positions.get(path) or (self.doc.line, 1)
+        if len(self.problems) == MAX_PROBLEMS:     # a file of nonsense: say so once, stay fast
+            message, hint = f"{MAX_PROBLEMS} problems shown; more problems in this document", None
         self.problems.append(Diagnostic(self.doc.path, line, col, message, hint))
 
     def section(self, data: Mapping[str, Any], fields: Mapping[str, Field], prefix: str) -> dict[str, Any]:
@@ -199,13 +209,16 @@ class _Checker:
             if clean is not None:
                 out[key] = clean
         for key, spec in fields.items():
-            if spec.required and key not in out and key not in data:
+            if spec.required and key not in out and data.get(key) is None:
                 where = prefix[:-1] or "the scenario"
                 anchor = prefix[:-1] if prefix else ""
                 self.at(anchor, f"missing required key '{prefix}{key}' in {where}")
         return out
 
     def value(self, value: Any, spec: Field, path: str) -> Any:
+        if isinstance(value, str) and _SURROGATE.search(value):
+            self.at(path, f"'{path}' is not valid Unicode (it holds a lone surrogate escape)")
+            return None
         check = getattr(self, f"_{spec.type}")
         return check(value, spec, path)
 
@@ -277,6 +290,9 @@ class _Checker:
         if value < 0 or value != value or value in (float("inf"), float("-inf")):
             self.at(path, f"'{path}' must be a finite amount of zero or more, not {value}")
             return None
+        if value > MAX_NUMBER:
+            self.at(path, f"'{path}' is too large (at most {MAX_NUMBER:,})")
+            return None
         return round(float(value), 2)
 
     def _count(self, value: Any, spec: Field, path: str) -> Any:
@@ -286,6 +302,9 @@ class _Checker:
             return None
         if value < 0:
             self.at(path, f"'{path}' must be zero or more, not {value}")
+            return None
+        if value > MAX_NUMBER:
+            self.at(path, f"'{path}' is too large (at most {MAX_NUMBER:,})")
             return None
         return value
 

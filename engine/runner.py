@@ -39,7 +39,11 @@ class Judge:
     def __init__(self, kb: KnowledgeBase, compiled: CompiledKb | None = None) -> None:
         self.kb = kb
         self.compiled = compiled or _compile(kb)
-        self.evaluator = Evaluator(self.compiled)
+        try:
+            self.evaluator = Evaluator(self.compiled)
+        except Exception as err:                  # the engine refused a ruleset
+            raise KnowledgeBaseError([Diagnostic(str(kb.rules[0].file if kb.rules else "kb"), 1, 1,
+                                                 f"the rules engine refused the knowledge base: {err}")]) from None
 
     def close(self) -> None:
         """Release the engine's rulesets."""
@@ -75,9 +79,16 @@ class Judge:
             yield self.result(item)
 
     def result(self, item: Scenario | Invalid) -> Result:
-        """The result for one loaded document."""
+        """The result for one loaded document; a fault in any step is this input's error."""
         if isinstance(item, Invalid):
             return Result(item.id, item.file, item.line, None, None, None, error=item.diagnostics)
+        try:
+            return self._judged(item)
+        except Exception as err:                  # last line of defence: the batch goes on
+            diag = Diagnostic(item.file, item.line, 1, f"could not judge this scenario: {err!r}")
+            return Result(item.id, item.file, item.line, None, None, None, error=(diag,), title=item.title)
+
+    def _judged(self, item: Scenario) -> Result:
         code = str(item.facts["procedure"]["code"])
         normalized, _ = normalize_code(code)
         trace, judgement = self.trace(item)

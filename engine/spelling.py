@@ -23,6 +23,8 @@ def closest(word: str, choices: Iterable[str]) -> str | None:
     above 0.6 wins (ties go to the alphabetically first, so the hint is stable). 0.6 keeps real
     typos and drops unrelated words.
     """
+    if len(word) > 64:                  # no vocabulary word is this long; keep the hint cheap
+        return None
     options = sorted(set(choices))
     folded = {_fold(c): c for c in options}
     key = _fold(word)

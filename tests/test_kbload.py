@@ -71,3 +71,36 @@ def test_check_names_the_folders_it_read(cli, tmp_path):
     code, out, _ = cli("check", "--kb", str(kb))
     assert code == 0
     assert out.splitlines()[:2] == [f"knowledge base: {kb}", f"facts: {bundled_dir('facts')}"]
+
+
+def test_numbers_the_engine_cannot_hold_are_refused_by_check(tmp_path):
+    # Adversarial report: 'gt: .inf' or 'gt: 1e16' passed check, then crashed every run.
+    for i, literal in enumerate((".inf", "1e16", ".nan")):
+        text = problems(tmp_path / str(i), f"{{fact: procedure.fee, gt: {literal}}}")
+        assert "is not a number the engine can hold" in text, literal
+
+
+def test_graph_edges_are_checked_with_their_lines(tmp_path):
+    facts = tmp_path / "facts"
+    shutil.copytree(bundled_dir("facts"), facts)
+    graph = facts / "graph.yaml"
+    graph.write_text(graph.read_text().replace("to: D9920", "to: D9219", 1))
+    with pytest.raises(KnowledgeBaseError) as caught:
+        load_kb(bundled_dir("kb"), facts)
+    (problem,) = caught.value.diagnostics
+    assert problem.path.endswith("graph.yaml") and problem.line > 1
+    assert "'D9219' is not a catalog code" in problem.message
+
+
+def test_an_empty_kb_folder_is_an_error_not_a_silent_pass(tmp_path):
+    (tmp_path / "kb").mkdir()
+    with pytest.raises(KnowledgeBaseError, match="holds no rule files"):
+        load_kb(tmp_path / "kb", bundled_dir("facts"))
+
+
+def test_yml_rule_files_are_read_too(tmp_path):
+    kb = tmp_path / "kb"
+    shutil.copytree(bundled_dir("kb"), kb)
+    (kb / "broken.yml").write_text("rules:\n  - id: x\n")
+    with pytest.raises(KnowledgeBaseError, match="broken.yml:2:5"):
+        load_kb(kb, bundled_dir("facts"))

@@ -142,3 +142,32 @@ def test_expect_unknown_key_did_you_mean():
 def test_numeric_code_is_read_as_text():
     (s,) = load("procedure: {code: 9961}\n")
     assert s.facts["procedure"]["code"] == "9961"
+
+
+# Adversarial report: a null or empty procedure.code killed the whole batch with a KeyError.
+def test_null_or_empty_required_code_is_an_error_at_its_key():
+    for text in ("procedure: {code: null}\n", "procedure: {code: }\n", "procedure:\n", "procedure: null\n"):
+        (msg,) = errors(text)
+        assert "missing required key 'procedure" in msg, text
+
+
+def test_lone_surrogate_is_rejected_with_its_position():
+    (msg,) = errors('procedure: {code: "\\uD800"}\n')
+    assert msg.startswith("case.yaml:1:19: error:") and "not valid Unicode" in msg
+
+
+def test_numbers_too_large_for_the_engine_are_rejected_at_their_position():
+    msgs = errors("procedure: {code: D9961, fee: 1e16}\nrecords: [{kind: chart, count: 123456789012345678901234567890}]\n")
+    assert any(m.startswith("case.yaml:1:31:") and "too large" in m for m in msgs)
+    assert any(m.startswith("case.yaml:2:") and "too large" in m for m in msgs)
+
+
+def test_did_you_mean_stays_cheap_for_huge_words():
+    from engine.spelling import did_you_mean
+    assert did_you_mean("x" * 20000, ["requester", "purpose"]) is None
+
+
+def test_problems_per_document_are_capped():
+    text = "procedure: {code: D9961}\n" + "".join(f"k{i}: 1\n" for i in range(500))
+    msgs = errors(text)
+    assert len(msgs) <= 101 and "more problems in this document" in msgs[-1]

@@ -34,9 +34,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 def _jobs(text: str) -> int:
     from ..errors import UsageError
 
-    if not text.isdigit() or int(text) < 1:
-        raise UsageError(f"--jobs must be a whole number of 1 or more, not '{text}'")
+    if not text.isdigit() or not 1 <= int(text) <= MAX_JOBS:
+        raise UsageError(f"--jobs must be a whole number from 1 to {MAX_JOBS}, not '{text}'")
     return int(text)
+
+
+MAX_JOBS = 64        # more workers than this only forks processes that wait for a core
 
 
 def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
