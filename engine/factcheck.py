@@ -87,23 +87,59 @@ def _states(doc: Document, at: _Report) -> None:
 
 def _figures(row: Mapping[str, Any], where: str, code: str, at: _Report) -> None:
     paper = row.get("paper")
+    if paper is not None and not isinstance(paper, Mapping):
+        at(f"{where}.paper", f"state {code}: 'paper' is a mapping with 'tiers', or null")
+        return
     tiers = paper.get("tiers") if isinstance(paper, Mapping) else []
+    if tiers is not None and not isinstance(tiers, list):
+        at(f"{where}.paper.tiers", f"state {code}: 'tiers' is a list of page bands")
+        return
     last_end = 0
     for j, tier in enumerate(tiers or []):
-        first, per_page = tier.get("first"), tier.get("per_page")
-        if not isinstance(first, int) or not isinstance(per_page, (int, float)) or first <= last_end:
+        first = tier.get("first") if isinstance(tier, Mapping) else None
+        per_page = tier.get("per_page") if isinstance(tier, Mapping) else None
+        if not isinstance(first, int) or not _amount(per_page) or first <= last_end:
             at(f"{where}.paper.tiers[{j}]", f"state {code}: page bands need ascending 'first' pages and a 'per_page' amount")
             return
         last_end = tier.get("last") if isinstance(tier.get("last"), int) else first
-    for j, fee in enumerate(row.get("fixed_fees") or []):
-        if not fee.get("name") or not isinstance(fee.get("amount"), (int, float)):
+    fees = row.get("fixed_fees") or []
+    if not isinstance(fees, list):
+        at(f"{where}.fixed_fees", f"state {code}: 'fixed_fees' is a list")
+        fees = []
+    for j, fee in enumerate(fees):
+        if not isinstance(fee, Mapping) or not fee.get("name") or not _amount(fee.get("amount")):
             at(f"{where}.fixed_fees[{j}]", f"state {code}: a fixed fee needs a name and an amount")
-    for j, purpose in enumerate(row.get("free_when") or []):
+    _numbers(row, where, code, at)
+    free = row.get("free_when") or []
+    for j, purpose in enumerate(free if isinstance(free, list) else [free]):
         if purpose not in PURPOSES:
             at(f"{where}.free_when[{j}]", f"state {code}: '{purpose}' is not a request purpose")
     unit = row.get("deadline_unit")
     if unit is not None and unit != "business_days":
         at(f"{where}.deadline_unit", f"state {code}: deadline_unit is business_days or left out")
+
+
+def _amount(value: Any) -> bool:
+    """A usable amount of money: a finite number from 0 to a million."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1_000_000
+
+
+def _numbers(row: Mapping[str, Any], where: str, code: str, at: _Report) -> None:
+    days = row.get("deadline_days")
+    if days is not None and (isinstance(days, bool) or not isinstance(days, int) or not 0 < days < 1000):
+        at(f"{where}.deadline_days", f"state {code}: deadline_days is a whole number of days, or null")
+    electronic = row.get("electronic")
+    if electronic is not None and not isinstance(electronic, Mapping):
+        at(f"{where}.electronic", f"state {code}: 'electronic' is a mapping, or null")
+    elif isinstance(electronic, Mapping):
+        for key in ("per_page", "max", "percent_of_paper"):
+            if key in electronic and not _amount(electronic[key]):
+                at(f"{where}.electronic.{key}", f"state {code}: '{key}' must be an amount of 0 or more")
+    base = row.get("base_fee")
+    if base is not None and (not isinstance(base, Mapping) or not _amount(base.get("amount"))):
+        at(f"{where}.base_fee", f"state {code}: base_fee is {{amount, covers_pages}}, or null")
+    if row.get("withholding_for_unpaid_balance", "not_addressed") not in ("forbidden", "not_addressed"):
+        at(f"{where}.withholding_for_unpaid_balance", f"state {code}: forbidden or not_addressed")
 
 
 def _carc(doc: Document, at: _Report) -> None:

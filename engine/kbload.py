@@ -53,6 +53,9 @@ def load_kb(kb_dir: str | Path | None = None, facts_dir: str | Path | None = Non
     codes = _codes(fact_docs.get("codes"), problems, facts_path)
     tables = _tables(fact_docs, problems)
     _check_graph(fact_docs.get("graph"), codes, problems)
+    if "states" in fact_docs or "carc" in fact_docs:     # the tables fee and denial rules read
+        from .factcheck import check_facts
+        problems.extend(check_facts(facts_path))
     rules: list[Rule] = []
     rule_files = sorted([*kb_path.glob("*.yaml"), *kb_path.glob("*.yml")])
     for path in rule_files:

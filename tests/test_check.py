@@ -95,7 +95,8 @@ def test_state_row_without_source_or_with_a_bad_key_fails(cli, facts_copy):
     _edit(path, "    free_when: [public_benefits_claim]\n", "    free_when: [disability]\n")
     _edit(path, "    deadline_days: 29\n", "    deadline_dayz: 29\n")
     code, out, err = cli("check", "--facts", str(facts_copy))
-    assert code == 2 and "knowledge base INVALID" in out
+    # bad reference tables now stop every command at load time, check included
+    assert code == 2 and "the knowledge base is invalid" in err
     assert "'disability' is not a request purpose" in err
     assert "state FL: unknown key 'deadline_dayz'" in err
     assert "states.yaml:" in err

@@ -104,3 +104,21 @@ def test_yml_rule_files_are_read_too(tmp_path):
     (kb / "broken.yml").write_text("rules:\n  - id: x\n")
     with pytest.raises(KnowledgeBaseError, match="broken.yml:2:5"):
         load_kb(kb, bundled_dir("facts"))
+
+
+@pytest.mark.parametrize("old,new,message", [
+    ("tiers:\n", "tiers: {a: 1}\n      old_tiers:\n", "'tiers' is a list of page bands"),
+    ("deadline_days: 30", "deadline_days: fifteen", "deadline_days is a whole number"),
+    ("per_page: 0.75", "per_page: .inf", "page bands need ascending"),
+])
+def test_bad_state_figures_stop_every_command_with_their_line(tmp_path, old, new, message):
+    # Adversarial report: these passed check (or crashed it) and failed only at run time.
+    facts = tmp_path / "facts"
+    shutil.copytree(bundled_dir("facts"), facts)
+    states = facts / "states.yaml"
+    text = states.read_text()
+    assert old in text
+    states.write_text(text.replace(old, new, 1))
+    with pytest.raises(KnowledgeBaseError) as caught:
+        load_kb(bundled_dir("kb"), facts)
+    assert any(message in d.message and d.line > 1 for d in caught.value.diagnostics), caught.value
