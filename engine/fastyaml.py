@@ -173,9 +173,16 @@ def chunk_reader(fallback: Callable[..., Any], build: Callable[..., Any]) -> Cal
             _shift(nodes, first_line)
         doc = build(path, index, first_line, nodes)
         # A document with any problem is read again by ruamel, so that every message and its
-        # position (depth and size limits included) come from the one reference path.
-        return fallback(path, index, first_line, chunk) if doc.diagnostics else doc
+        # position come from the one reference path; except a size limit, which the same
+        # builder already reported at the same node, and which ruamel would take minutes over.
+        if doc.diagnostics and not (doc.data is None and _over_limit(doc)):
+            return fallback(path, index, first_line, chunk)
+        return doc
     return read
+
+
+def _over_limit(doc: Any) -> bool:
+    return any(f"more than {MAX_NODES} values" in d.message for d in doc.diagnostics)
 
 
 class _Unusual(Exception):

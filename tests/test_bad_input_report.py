@@ -47,3 +47,11 @@ def test_closed_or_full_output_is_an_error_not_a_traceback():
                               stderr=subprocess.PIPE, text=True, env=env)
     assert proc.returncode == 2 and "cannot write the output" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_huge_list_is_refused_by_the_value_limit(cli, write):
+    # Adversarial report: 2.5 million list items took minutes and gigabytes before the limit.
+    path = write("procedure: {code: D9961}\nclaim: {carc: [" + ",".join(["1"] * 300_000) + "]}\n", "big.yaml")
+    code, out, _ = cli("run", path, "--format", "jsonl")
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    assert code == 2 and "more than 100000 values" in row["error"][0]
