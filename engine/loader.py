@@ -26,6 +26,8 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MAX_NUMBER = 1_000_000_000
 MAX_PROBLEMS = 100
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides and isolates
+_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
 # Files are read by their suffix; standard input is sniffed (JSON Lines, JSON or YAML).
 _READERS: dict[str, Reader] = {".json": read_json, ".jsonl": read_jsonl}
@@ -219,6 +221,11 @@ class _Checker:
         if isinstance(value, str) and _SURROGATE.search(value):
             self.at(path, f"'{path}' is not valid Unicode (it holds a lone surrogate escape)")
             return None
+        if isinstance(value, str) and _HIDDEN.search(value):
+            char = _HIDDEN.search(value).group()
+            self.at(path, f"'{path}' holds the invisible control character U+{ord(char):04X}, "
+                    "which would garble a reviewer's terminal or report")
+            return None
         check = getattr(self, f"_{spec.type}")
         return check(value, spec, path)
 
@@ -359,6 +366,8 @@ class _Checker:
                 values[key] = self._findings(value, path)
             else:
                 values[key] = self._word_list(value, path, known_paths if spec.type == "path_list" else None)
+        if "todo" in values and not str(values["todo"] or "").strip():
+            self.at("expect.todo", "'expect.todo' needs the reason the expectation is a known gap")
         verdict = values.get("verdict")
         line = self.doc.key_positions.get("expect", (0, 0))[0]
         return Expect(verdict=verdict, fired=tuple(values.get("fired") or ()),

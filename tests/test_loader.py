@@ -171,3 +171,15 @@ def test_problems_per_document_are_capped():
     text = "procedure: {code: D9961}\n" + "".join(f"k{i}: 1\n" for i in range(500))
     msgs = errors(text)
     assert len(msgs) <= 101 and "more problems in this document" in msgs[-1]
+
+
+def test_escaped_control_and_bidi_characters_are_rejected():
+    # Adversarial report: "D99\x0061" and "D99\u202e61" reached the terminal raw.
+    for escape in ("\\x00", "\\u202e", "\\x1b"):
+        (msg,) = errors(f'procedure: {{code: "D99{escape}61"}}\n')
+        assert "holds the invisible control character" in msg and msg.startswith("case.yaml:1:19:")
+
+
+def test_an_empty_todo_is_an_error():
+    (msg,) = errors(GOOD + "expect:\n  verdict: appropriate\n  todo: ''\n")
+    assert "'expect.todo' needs the reason" in msg
