@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from . import __version__
 from .conditions import ConditionError, derived_names, fact_paths, parse
@@ -19,6 +19,9 @@ from .model import CodeEntry, Condition, KnowledgeBase, Rule, Source
 from .spelling import did_you_mean
 from .vocabulary import RECORD_ITEM, SEVERITIES, TOPICS, VERDICTS, fact_fields
 from .yamlsource import Document, read_file
+
+if TYPE_CHECKING:
+    from .compiler import CompiledKb
 
 RULE_KEYS = ("id", "title", "codes", "topic", "severity", "source", "when", "then",
              "aliases", "rationale", "examples")
@@ -71,16 +74,19 @@ def load_kb(kb_dir: str | Path | None = None, facts_dir: str | Path | None = Non
         raise KnowledgeBaseError(problems)
     digest = _digest([*rule_files, *sorted(facts_path.glob("*.yaml"))])
     kb = KnowledgeBase(tuple(rules), codes, tables, __version__, digest)
-    _check_compiles(kb)
+    compile_checked(kb)
     return kb
 
 
-def _check_compiles(kb: KnowledgeBase) -> None:
-    """A rule the engine cannot express is a kb error for every command, not only for those
-    that evaluate (compiling costs a few milliseconds)."""
+def compile_checked(kb: KnowledgeBase) -> "CompiledKb":
+    """Compile, reporting a rule the engine cannot express like any other kb error (exit 2).
+
+    load_kb calls it, so such a rule stops every command, not only those that evaluate
+    (compiling costs a few milliseconds); the Judge calls it for the form it keeps.
+    """
     from .compiler import CompileError, compile_kb
     try:
-        compile_kb(kb)
+        return compile_kb(kb)
     except CompileError as err:
         raise KnowledgeBaseError([Diagnostic(err.rule.file, err.line, 1,
                                              f"rule '{err.rule.id}': {err}")]) from None

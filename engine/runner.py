@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Iterable, Iterator
 
-from .compiler import CompiledKb, CompileError, compile_kb
+from .compiler import CompiledKb
 from .enrich import asserted_fact, normalize_code
 from .errors import Diagnostic, KnowledgeBaseError
 from .evaluator import Evaluator
 from .explain import Judgement, judge
+from .kbload import compile_checked
 from .model import Invalid, KnowledgeBase, Result, Scenario, Trace
 
 if TYPE_CHECKING:                  # suggestions are imported when first needed (cold start)
@@ -24,21 +25,12 @@ if TYPE_CHECKING:                  # suggestions are imported when first needed 
 SUGGESTING_TOPICS = ("code_fit", "code_validity")
 
 
-def _compile(kb: KnowledgeBase) -> CompiledKb:
-    """Compile, reporting a rule the engine cannot express like any other kb error (exit 2)."""
-    try:
-        return compile_kb(kb)
-    except CompileError as err:
-        raise KnowledgeBaseError([Diagnostic(err.rule.file, err.line, 1,
-                                             f"rule '{err.rule.id}': {err}")]) from None
-
-
 class Judge:
     """Judges scenarios against one compiled knowledge base."""
 
     def __init__(self, kb: KnowledgeBase, compiled: CompiledKb | None = None) -> None:
         self.kb = kb
-        self.compiled = compiled or _compile(kb)
+        self.compiled = compiled or compile_checked(kb)
         try:
             self.evaluator = Evaluator(self.compiled)
         except Exception as err:                  # the engine refused a ruleset
