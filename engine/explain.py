@@ -14,6 +14,7 @@ from typing import Any, Iterable, Mapping
 
 from .conditions import GROUPS, RECORD_OPS, compare, describe, fact_paths, holds, operand_value
 from .model import Because, Condition, Finding, KnowledgeBase, Rule, Scenario, Trace, lookup
+from .positions import line_of
 from .vocabulary import fact_fields
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -161,8 +162,7 @@ def _show(value: Any) -> str:
 
 
 def _line(scenario: Scenario, path: str) -> int | None:
-    pos = scenario.positions.get(path)
-    return pos[0] if pos else None
+    return line_of(scenario.positions, path)
 
 
 def _because(cond: Condition, scenario: Scenario, facts: Mapping[str, Any], kb: KnowledgeBase,

@@ -17,6 +17,7 @@ from json.decoder import scanstring
 from typing import Any
 
 from .errors import Diagnostic
+from .positions import JsonLinePositions, Tables, shared
 from .yamlsource import MAX_DEPTH, MAX_NODES, Document, Position, read_documents
 
 _WS = re.compile(r"[ \t\n\r]*")
@@ -53,19 +54,61 @@ def read_jsonl(path: str, text: str) -> list[Document]:
     """A ``.jsonl`` text: every non-blank line is one scenario document, at that line."""
     docs: list[Document] = []
     for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        index = len(docs)
-        problem = _syntax_error(path, line, number, index)
-        if problem is not None:
-            docs.append(problem)
-            continue
-        walker = _Walker(path, line, number - 1)
-        try:
-            docs.append(walker.document(_WS.match(line, 0).end(), index)[0])
-        except _Stop as stop:
-            docs.append(_error(path, index, *walker.position(stop.offset), stop.message))
+        if line.strip():
+            docs.append(_fast_line(path, line, number, len(docs)) or _line_document(path, line, number, len(docs)))
     return docs
+
+
+def _line_document(path: str, line: str, number: int, index: int) -> Document:
+    """One line read the careful way: every value's position tabled, every problem reported."""
+    problem = _syntax_error(path, line, number, index)
+    if problem is not None:
+        return problem
+    walker = _Walker(path, line, number - 1)
+    try:
+        return walker.document(_WS.match(line, 0).end(), index)[0]
+    except _Stop as stop:
+        return _error(path, index, *walker.position(stop.offset), stop.message)
+
+
+class _NotPlain(Exception):
+    """The line needs the careful reading (a duplicate or odd key, NaN, not an object)."""
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs) or any(not k or "." in k or "[" in k for k in out):
+        raise _NotPlain
+    return out
+
+
+def _constant(word: str) -> Any:
+    raise _NotPlain
+
+
+def _fast_line(path: str, line: str, number: int, index: int) -> Document | None:
+    """The document of a plain line, read by ``json.loads`` alone, or None.
+
+    Plain: an object within the depth and size limits (counted generously from the text),
+    without duplicate keys, NaN or keys that would make a fact path ambiguous. Its positions
+    are worked out when asked (engine/positions.py), reading the text again only for a column.
+    """
+    if len(line) > MAX_NODES or line.count("{") + line.count("[") > MAX_DEPTH:
+        return None
+    try:
+        data = json.loads(line, object_pairs_hook=_pairs, parse_constant=_constant)
+    except (ValueError, RecursionError, _NotPlain):
+        return None
+    if not isinstance(data, dict):
+        return None
+    tables = shared(lambda: _tables(path, line, number))
+    return Document(path, index, number, data, JsonLinePositions(data, number, False, tables),
+                    JsonLinePositions(data, number, True, tables), ())
+
+
+def _tables(path: str, line: str, number: int) -> Tables:
+    doc = _Walker(path, line, number - 1).document(_WS.match(line, 0).end(), 0)[0]
+    return doc.positions, doc.key_positions
 
 
 def read_any(path: str, text: str) -> list[Document]:

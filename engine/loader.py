@@ -16,6 +16,7 @@ from typing import Any, Iterable, Mapping
 
 from .errors import Diagnostic
 from .model import Expect, Invalid, Scenario
+from .positions import line_of
 from .spelling import closest, did_you_mean
 from .vocabulary import EXPECT, FINDING_KEYS, SCENARIO, SEVERITIES, TOPICS, Field, fact_fields, leaf_paths
 from .jsonsource import read_any, read_json, read_jsonl
@@ -369,7 +370,7 @@ class _Checker:
         if "todo" in values and not str(values["todo"] or "").strip():
             self.at("expect.todo", "'expect.todo' needs the reason the expectation is a known gap")
         verdict = values.get("verdict")
-        line = self.doc.key_positions.get("expect", (0, 0))[0]
+        line = line_of(self.doc.key_positions, "expect") or 0
         return Expect(verdict=verdict, fired=tuple(values.get("fired") or ()),
                       not_fired=tuple(values.get("not_fired") or ()),
                       findings=tuple(values.get("findings") or ()),
