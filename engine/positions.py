@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, Callable, Iterator
 
 from .model import Position
@@ -35,8 +36,11 @@ def line_of(positions: Mapping[str, Position], path: str) -> int | None:
     return pos[0] if pos else None
 
 
-def steps(path: str) -> list[str | int] | None:
-    """``records[0].form`` → ``['records', 0, 'form']``; None for a path no plain key spells."""
+@lru_cache(maxsize=4096)
+def steps(path: str) -> tuple[str | int, ...] | None:
+    """``records[0].form`` → ``('records', 0, 'form')``; None for a path no plain key spells.
+
+    Cached: a batch asks for the same few fact paths of every scenario."""
     out: list[str | int] = []
     at = 0
     while at < len(path):
@@ -46,7 +50,7 @@ def steps(path: str) -> list[str | int] | None:
         index, key = match.groups()
         out.append(int(index) if index is not None else key)
         at = match.end()
-    return out
+    return tuple(out)
 
 
 class JsonLinePositions(Mapping[str, Position]):

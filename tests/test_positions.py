@@ -108,8 +108,8 @@ def test_a_scenario_from_the_fast_reader_pickles_as_plain_tables() -> None:
 
 
 @pytest.mark.parametrize("path, expected", [
-    ("", []), ("records[0].form", ["records", 0, "form"]), ("a.b.c", ["a", "b", "c"]),
-    ("a[10][2]", ["a", 10, 2]), ("a..b", None), ("a.", None), ("a[01]", None), ("a[x]", None),
+    ("", ()), ("records[0].form", ("records", 0, "form")), ("a.b.c", ("a", "b", "c")),
+    ("a[10][2]", ("a", 10, 2)), ("a..b", None), ("a.", None), ("a[01]", None), ("a[x]", None),
 ])
-def test_fact_paths_split_into_steps(path: str, expected: list[object] | None) -> None:
+def test_fact_paths_split_into_steps(path: str, expected: tuple[object, ...] | None) -> None:
     assert steps(path) == expected
