@@ -16,6 +16,7 @@ import gc
 import os
 from array import array
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
@@ -53,6 +54,7 @@ class Item:
     result: Result | None            # else the Result itself
     index: int = -1                  # the document's index in its file
     many: bool = False               # its file holds several documents (ids default to stem#N)
+    last: bool = False               # the last item of its unit: a good moment to flush output
 
 
 Render = Callable[[Result], str]
@@ -225,13 +227,13 @@ def _checked(batches: Iterator[list[Item]], render: Render | None) -> Iterator[I
     """Re-apply the one whole-batch check, duplicate ids, as ``mark_duplicate_ids`` does."""
     seen = _Ids()
     for batch in batches:
-        for item in batch:
+        for number, item in enumerate(batch, start=1):
             where = seen.first(item.id)
             if where is not None and item.scenario:
                 item = _duplicate(item, where, render)
             if where is None:
                 seen.add(item)
-            yield item
+            yield replace(item, last=True) if number == len(batch) else item
 
 
 class _Ids:
@@ -273,7 +275,9 @@ class _Ids:
         return None
 
 
+@lru_cache(maxsize=256)
 def _stem(path: str) -> str:
+    """Cached: every document of a big file asks for the same stem."""
     return Path(path).stem if path != "<stdin>" else "stdin"
 
 

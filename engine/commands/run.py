@@ -60,7 +60,8 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         progress.clear()
         if item.text is not None:
             out.write(item.text)
-            out.flush()
+            if item.last:             # streamed a unit at a time: one write per line cost more
+                out.flush()           # than judging in the parent, which shares the cores
         else:
             _stream_one(args, item.result, kb, out, color)
             results.append(item.result)
