@@ -143,7 +143,6 @@ def loader_rows(multi: Path, runs: int) -> dict[str, float]:
 
     from engine import batch, fastyaml
     from engine.jsonsource import read_jsonl
-    from engine.loader import _default_id, validate
 
     raw = multi.read_bytes()
     text = raw.decode("utf-8")
@@ -153,11 +152,12 @@ def loader_rows(multi: Path, runs: int) -> dict[str, float]:
     jsonl = multi.with_suffix(".jsonl").read_text(encoding="utf-8")
     sample = chunks[:300]
     units = list(batch.plan([str(multi)]))
+    if sum(len(batch.read(unit)) for unit in units) != n:          # the timed reading reads them all
+        raise SystemExit(f"reading {multi} in units did not give its {n} documents")
 
     def streamed() -> None:
         for unit in units:
-            for doc in batch._slice_documents(unit):
-                validate(doc, _default_id(doc, unit.many))
+            batch.read(unit)
 
     medians, ratios = paired({
         "floor_pyyaml": lambda: drain(yaml.compose_all(text, Loader=yaml.CSafeLoader)),

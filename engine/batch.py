@@ -23,7 +23,7 @@ from typing import Callable, Iterator, Sequence
 from . import yamlsource as ys
 from .errors import Diagnostic
 from .loader import _default_id, find_files, read_source, scenarios_from_documents, validate
-from .model import Invalid, KnowledgeBase, Result
+from .model import Invalid, KnowledgeBase, Result, Scenario
 from .runner import Judge
 
 FILES_PER_UNIT = 32
@@ -74,12 +74,15 @@ def _init(kb: KnowledgeBase, render: Render | None) -> None:
 def work(unit: Unit) -> list[Item]:
     """Read, validate and judge one unit; what comes back is small and picklable."""
     assert _JUDGE is not None
+    return [_item(_JUDGE.result(i), isinstance(i, Invalid), None, i.index, many) for i, many in read(unit)]
+
+
+def read(unit: Unit) -> list[tuple[Scenario | Invalid, bool]]:
+    """The unit's validated documents, each with whether its file holds several."""
     if unit.paths:
         files = [scenarios_from_documents(read_source(p)) for p in unit.paths]
-        items = [(i, len(f) > 1) for f in files for i in f]
-    else:
-        items = [(validate(doc, _default_id(doc, unit.many)), unit.many) for doc in _slice_documents(unit)]
-    return [_item(_JUDGE.result(i), isinstance(i, Invalid), None, i.index, many) for i, many in items]
+        return [(i, len(f) > 1) for f in files for i in f]
+    return [(validate(doc, _default_id(doc, unit.many)), unit.many) for doc in _slice_documents(unit)]
 
 
 def _item(result: Result, invalid: bool, render: Render | None = None, index: int = -1,
