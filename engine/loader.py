@@ -12,7 +12,7 @@ import datetime as _dt
 import re
 import sys
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from .errors import Diagnostic
 from .model import Expect, Invalid, Scenario
@@ -26,9 +26,14 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # The engine cannot hold numbers past about 1e15 (error 204); no real fee or page count nears this.
 MAX_NUMBER = 1_000_000_000
 MAX_PROBLEMS = 100
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_INFINITIES = (float("inf"), float("-inf"))
+_SURROGATES = "\ud800-\udfff"
 # C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides and isolates
-_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_HIDDEN_CHARS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_SURROGATE = re.compile(f"[{_SURROGATES}]")
+# Nearly all text is clean: one search finds either problem, and only a hit asks which. Every
+# character it finds is unprintable, so text that str.isprintable() passes (fast) is not searched.
+_BAD_TEXT = re.compile(f"[{_SURROGATES}{_HIDDEN_CHARS}]")
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
 # Files are read by their suffix; standard input is sniffed (JSON Lines, JSON or YAML).
 _READERS: dict[str, Reader] = {".json": read_json, ".jsonl": read_jsonl}
@@ -126,12 +131,12 @@ def validate(doc: Document, default_id: str) -> Scenario | Invalid:
     checker = _Checker(doc)
     data = dict(doc.data)
     expect_raw = data.pop("expect", None)
-    facts = checker.section(data, SCENARIO, "")
+    facts = checker.section(data, _DOCUMENT, "")
     expect = checker.expect(expect_raw) if expect_raw is not None else None
     scenario_id = facts.pop("id", None) or default_id
     title = facts.pop("title", None)
-    problems = tuple(sorted(set(doc.diagnostics) | set(checker.problems)))
-    if problems:
+    if doc.diagnostics or checker.problems:
+        problems = tuple(sorted(set(doc.diagnostics) | set(checker.problems)))
         return Invalid(scenario_id, doc.path, doc.index, doc.line, problems)
     return Scenario(scenario_id, doc.path, doc.index, doc.line, facts, doc.positions,
                     title=title, expect=expect)
@@ -196,45 +201,56 @@ class _Checker:
             message, hint = f"{MAX_PROBLEMS} problems shown; more problems in this document", None
         self.problems.append(Diagnostic(self.doc.path, line, col, message, hint))
 
-    def section(self, data: Mapping[str, Any], fields: Mapping[str, Field], prefix: str) -> dict[str, Any]:
+    def section(self, data: Mapping[str, Any], section: Field, prefix: str) -> dict[str, Any]:
+        """The clean values of one mapping whose keys ``section.fields`` defines."""
+        fields = section.fields
         out: dict[str, Any] = {}
         for key, value in data.items():
-            path = f"{prefix}{key}"
             spec = fields.get(key)
             if spec is None:
-                where = f"in '{prefix[:-1]}'" if prefix else "in a scenario"
-                hint = did_you_mean(key, fields) or (_elsewhere(key) if not prefix else None)
-                self.at(path, f"unknown key '{key}' {where}", hint, key=True)
-                continue
-            if value is None:
-                continue          # an explicit null means "not stated"
-            clean = self.value(value, spec, path)
-            if clean is not None:
-                out[key] = clean
-        for key, spec in fields.items():
-            if spec.required and key not in out and data.get(key) is None:
+                self._unknown(key, fields, prefix)
+            elif value is not None:          # an explicit null means "not stated"
+                path = prefix + key
+                # value(), written out: this loop runs for every value of every scenario
+                if isinstance(value, str) and not value.isprintable() and _BAD_TEXT.search(value):
+                    self._bad_text(value, path)
+                    continue
+                clean = _CHECKS[spec.type](self, value, spec, path)
+                if clean is not None:
+                    out[key] = clean
+        for key in section.required_keys:
+            if key not in out and data.get(key) is None:
                 where = prefix[:-1] or "the scenario"
-                anchor = prefix[:-1] if prefix else ""
-                self.at(anchor, f"missing required key '{prefix}{key}' in {where}")
+                self.at(prefix[:-1], f"missing required key '{prefix}{key}' in {where}")
         return out
 
+    def _unknown(self, key: str, fields: Mapping[str, Field], prefix: str) -> None:
+        """An unknown key, with the key it most looks like (or, at the top, the section it belongs in)."""
+        where = f"in '{prefix[:-1]}'" if prefix else "in a scenario"
+        hint = did_you_mean(key, fields) or (_elsewhere(key) if not prefix else None)
+        self.at(prefix + key, f"unknown key '{key}' {where}", hint, key=True)
+
     def value(self, value: Any, spec: Field, path: str) -> Any:
-        if isinstance(value, str) and _SURROGATE.search(value):
+        """One value checked against its field: its clean form, or None with a problem noted."""
+        if isinstance(value, str) and not value.isprintable() and _BAD_TEXT.search(value):
+            self._bad_text(value, path)
+            return None
+        return _CHECKS[spec.type](self, value, spec, path)
+
+    def _bad_text(self, value: str, path: str) -> None:
+        """A lone surrogate anywhere is reported before any hidden character."""
+        if _SURROGATE.search(value):
             self.at(path, f"'{path}' is not valid Unicode (it holds a lone surrogate escape)")
-            return None
-        if isinstance(value, str) and _HIDDEN.search(value):
-            char = _HIDDEN.search(value).group()
-            self.at(path, f"'{path}' holds the invisible control character U+{ord(char):04X}, "
-                    "which would garble a reviewer's terminal or report")
-            return None
-        check = getattr(self, f"_{spec.type}")
-        return check(value, spec, path)
+            return
+        char = _BAD_TEXT.search(value).group()
+        self.at(path, f"'{path}' holds the invisible control character U+{ord(char):04X}, "
+                "which would garble a reviewer's terminal or report")
 
     def _section(self, value: Any, spec: Field, path: str) -> Any:
         if not isinstance(value, dict):
             self.at(path, f"'{path}' must be a mapping of keys to values, not {_kind(value)}")
             return None
-        return self.section(value, spec.fields, path + ".")
+        return self.section(value, spec, path + ".")
 
     def _records(self, value: Any, spec: Field, path: str) -> Any:
         if not isinstance(value, list):
@@ -242,15 +258,16 @@ class _Checker:
             return None
         items = []
         for i, item in enumerate(value):
-            where = f"{path}[{i}]"
             if not isinstance(item, dict):
-                self.at(where, f"each item of '{path}' must be a mapping, not {_kind(item)}")
+                self.at(f"{path}[{i}]", f"each item of '{path}' must be a mapping, not {_kind(item)}")
                 continue
-            items.append(self.section(item, spec.fields, where + "."))
+            items.append(self.section(item, spec, f"{path}[{i}]."))
         return items
 
     def _text(self, value: Any, spec: Field, path: str) -> Any:
-        if isinstance(value, (dict, list)) or isinstance(value, bool):
+        if isinstance(value, str):                 # nearly always
+            return str(value)
+        if isinstance(value, (dict, list, bool)):
             self.at(path, f"'{path}' must be text, not {_kind(value)}")
             return None
         return value.isoformat() if isinstance(value, _dt.date) else str(value)
@@ -262,7 +279,7 @@ class _Checker:
         return str(value)
 
     def _enum(self, value: Any, spec: Field, path: str) -> Any:
-        if not isinstance(value, str) or value not in spec.values:
+        if not isinstance(value, str) or value not in spec.value_set:
             shown = value if isinstance(value, (str, int, float)) and not isinstance(value, bool) else _kind(value)
             self.at(path, f"'{shown}' is not a valid value for '{path}' "
                     f"(one of: {', '.join(spec.values)})", did_you_mean(str(value), spec.values))
@@ -270,17 +287,15 @@ class _Checker:
         return value
 
     def _state(self, value: Any, spec: Field, path: str) -> Any:
-        if not isinstance(value, str) or value not in spec.values:
+        if not isinstance(value, str) or value not in spec.value_set:
             self.at(path, f"'{value}' is not a US state or DC code (two capital letters)",
                     did_you_mean(str(value), spec.values))
             return None
         return value
 
     def _date(self, value: Any, spec: Field, path: str) -> Any:
-        if isinstance(value, _dt.datetime):
-            value = value.date()
         if isinstance(value, _dt.date):
-            return value.isoformat()
+            return (value.date() if isinstance(value, _dt.datetime) else value).isoformat()
         text = str(value) if isinstance(value, (str, int, float)) else _kind(value)
         if not _ISO_DATE.fullmatch(text):
             self.at(path, f"'{text}' is not a valid date for '{path}': write it as YYYY-MM-DD")
@@ -295,13 +310,14 @@ class _Checker:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.at(path, f"'{path}' must be an amount in USD, not {_kind(value)}")
             return None
-        if value < 0 or value != value or value in (float("inf"), float("-inf")):
+        if value < 0 or value != value or value in _INFINITIES:
             self.at(path, f"'{path}' must be a finite amount of zero or more, not {value}")
             return None
         if value > MAX_NUMBER:
             self.at(path, f"'{path}' is too large (at most {MAX_NUMBER:,})")
             return None
-        return round(float(value), 2)
+        # round() works through decimal digits; a whole number up to MAX_NUMBER is exact as it is
+        return float(value) if isinstance(value, int) else round(value, 2)
 
     def _count(self, value: Any, spec: Field, path: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -415,3 +431,14 @@ class _Checker:
                         did_you_mean(str(severity), SEVERITIES))
             out.append((topic, severity))
         return out
+
+
+# Field.type → its check, built once (a lookup per value, not a getattr of a built name).
+_CHECKS: dict[str, Callable[[_Checker, Any, Field, str], Any]] = {
+    "section": _Checker._section, "records": _Checker._records, "text": _Checker._text,
+    "code": _Checker._code, "enum": _Checker._enum, "state": _Checker._state, "date": _Checker._date,
+    "money": _Checker._money, "count": _Checker._count, "bool": _Checker._bool, "tri": _Checker._tri,
+    "enum_list": _Checker._enum_list, "int_list": _Checker._int_list,
+}
+# The whole document as one section, so the top level is checked like any other.
+_DOCUMENT = Field("section", "a scenario", fields=SCENARIO)

@@ -59,6 +59,10 @@ class Field:
 
     ``type`` is one of: text, code, state, date, money, count, bool, tri (true/false/unknown),
     enum, enum_list, int_list, section, records.
+
+    ``required_keys`` and ``value_set`` are derived from ``fields`` and ``values`` once, when
+    the field is made: the loader asks for them at every section and enum value of every
+    scenario. They are plain attributes because a property would cost a lookup each time.
     """
 
     type: str
@@ -66,6 +70,14 @@ class Field:
     values: tuple[str, ...] = ()
     fields: Mapping[str, "Field"] = field(default_factory=dict)
     required: bool = False
+
+    required_keys: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    value_set: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        required = tuple(key for key, spec in self.fields.items() if spec.required)
+        object.__setattr__(self, "required_keys", required)       # the class is frozen
+        object.__setattr__(self, "value_set", frozenset(self.values))
 
 
 def _enum(values: tuple[str, ...], doc: str) -> Field:
