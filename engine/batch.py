@@ -94,18 +94,12 @@ def _item(result: Result, invalid: bool, render: Render | None = None, index: in
 
 
 def _slice_documents(unit: Unit) -> list[ys.Document]:
-    if unit.kind == "jsonl":
-        from .jsonsource import read_jsonl
-        index, first, _ = unit.docs[0]
-        text = "\n" * first + "\n".join(t for _, _, t in unit.docs)
-        return [_reindex(d, d.index + index) for d in read_jsonl(unit.path, text)]
+    if unit.kind == "jsonl":                 # each line at its own number: blank lines between count
+        from .jsonsource import read_jsonl_line
+        return [read_jsonl_line(unit.path, line, number + 1, index) for index, number, line in unit.docs]
     read = ys._fast_reader()
     docs = [read(unit.path, i, start, chunk) for i, start, chunk in unit.docs]
     return [d for d in docs if d.data is not None or d.diagnostics]
-
-
-def _reindex(doc: ys.Document, index: int) -> ys.Document:
-    return replace(doc, index=index)
 
 
 # ------------------------------------------------------------------ planning (parent side)

@@ -55,8 +55,13 @@ def read_jsonl(path: str, text: str) -> list[Document]:
     docs: list[Document] = []
     for number, line in enumerate(text.split("\n"), start=1):
         if line.strip():
-            docs.append(_fast_line(path, line, number, len(docs)) or _line_document(path, line, number, len(docs)))
+            docs.append(read_jsonl_line(path, line, number, len(docs)))
     return docs
+
+
+def read_jsonl_line(path: str, line: str, number: int, index: int) -> Document:
+    """Line ``number`` of a ``.jsonl`` file, the ``index``-th document in it."""
+    return _fast_line(path, line, number, index) or _line_document(path, line, number, index)
 
 
 def _line_document(path: str, line: str, number: int, index: int) -> Document:

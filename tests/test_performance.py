@@ -33,8 +33,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     texts[250] = "id: twice\n" + texts[250]                 # same id in a later slice
     texts[7] = texts[7].replace("state: ", "state: ZZ\nxstate: ", 1)   # invalid document
     (root / "a-big.yaml").write_text("---\n".join(texts), encoding="utf-8")
-    (root / "b-lines.jsonl").write_text("".join(gen.to_json(d) + "\n" for d in docs[:300]),
-                                        encoding="utf-8")
+    lines = [gen.to_json(d) + "\n" for d in docs[:300]]
+    lines[250:250] = ["\n", "  \n", '{"id": "after-blanks", "bogus": 1}\n']   # in a later slice
+    (root / "b-lines.jsonl").write_text("".join(lines), encoding="utf-8")
     small = root / "c-small"
     small.mkdir()
     for i, text in enumerate(texts[:70]):
@@ -42,7 +43,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (small / "z-null.yaml").write_text("a: 1\n---\n~\n", encoding="utf-8")
     (small / "q#1.yaml").write_text(texts[9], encoding="utf-8")
     # default ids taken again by written ones: a one-document file's, a big file's, a '#' stem's
-    for name, taken in (("z1", "s000"), ("z2", "a-big#5"), ("z3", "q#1"), ("z4", "b-lines#300")):
+    for name, taken in (("z1", "s000"), ("z2", "a-big#5"), ("z3", "q#1"), ("z4", "b-lines#301")):
         (small / f"{name}.yaml").write_text(f"id: {taken}\n" + texts[10], encoding="utf-8")
     return root
 
@@ -76,6 +77,7 @@ def test_batches_match_the_plain_pipeline(corpus: Path) -> None:
     code, got = _run(str(corpus), "--format", "jsonl", "--jobs", "2")
     assert got == expected
     assert got.count("is already used at") == 7        # big#251, s003, s040, z1-z4
+    assert "b-lines.jsonl:253:24: error: unknown key 'bogus'" in got   # blank lines counted
     assert "\"scenario\": \"z-null#2\"" in got
 
 
