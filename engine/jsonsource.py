@@ -82,7 +82,8 @@ class _NotPlain(Exception):
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out = dict(pairs)
-    if len(out) != len(pairs) or any(not k or "." in k or "[" in k for k in out):
+    keys = "\n".join(out)                  # one C-level scan of all the keys
+    if len(out) != len(pairs) or "." in keys or "[" in keys or "" in out:
         raise _NotPlain
     return out
 
