@@ -8,6 +8,7 @@ values seen and the scenario lines they came from. Nothing is re-run through the
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
@@ -53,7 +54,7 @@ def judge(scenario: Scenario, trace: Trace, kb: KnowledgeBase) -> Judgement:
     """Findings (sorted by severity, topic, rule) and the verdict for one evaluated scenario."""
     fired = _unique(f.rule for f in trace.firings)
     derived_by = _derived_by(trace)
-    rules = [r for r in (kb.rule(rid) for rid in fired) if r is not None]
+    rules = [r for r in map(kb.rule, fired) if r is not None]
     findings = [_finding(rule, scenario, trace.asserted, kb, derived_by) for rule in rules]
     findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.topic, f.rule))
     verdict, missing = _verdict(rules, scenario, trace.asserted, kb)
@@ -61,10 +62,7 @@ def judge(scenario: Scenario, trace: Trace, kb: KnowledgeBase) -> Judgement:
 
 
 def _unique(items: Iterable[str]) -> list[str]:
-    seen: dict[str, None] = {}
-    for item in items:
-        seen.setdefault(item, None)
-    return list(seen)
+    return list(dict.fromkeys(items))
 
 
 def _derived_by(trace: Trace) -> dict[str, str]:
@@ -117,12 +115,15 @@ def _reads(cond: Condition, kb: KnowledgeBase, seen: set[str]) -> list[str]:
 
 def _finding(rule: Rule, scenario: Scenario, facts: Mapping[str, Any], kb: KnowledgeBase,
              derived_by: Mapping[str, str]) -> Finding:
-    because = tuple(_dedupe(_because(rule.when, scenario, facts, kb, derived_by)))
+    because = tuple(_dedupe(_because(rule.when, scenario, facts, kb, derived_by, [])))
     return Finding(rule.id, rule.title, rule.topic, rule.severity,
                    render_message(rule.message, scenario, facts), because, rule.recommend, rule.source)
 
 
 def _dedupe(items: list[Because]) -> list[Because]:
+    """The first of each (fact, value) pair, in order."""
+    if len({item.fact for item in items}) == len(items):      # the usual case: nothing twice
+        return items
     seen: dict[tuple[str, str], Because] = {}
     for item in items:
         seen.setdefault((item.fact, repr(item.value)), item)
@@ -131,18 +132,44 @@ def _dedupe(items: list[Because]) -> list[Because]:
 
 def render_message(template: str, scenario: Scenario, facts: Mapping[str, Any]) -> str:
     """Fill ``{fact.path}`` placeholders with the facts as written (amounts as dollars)."""
-    fields = fact_fields()
+    form, holes = _template(template)
+    if not holes:
+        return template
+    return form.format(*[_fill(hole, scenario, facts) for hole in holes])
 
-    def fill(match: re.Match[str]) -> str:
-        path = match.group(1)
-        value = scenario.value(path) if not path.startswith(("code.", "calc.")) else lookup(facts, path)
-        if value is None:
-            return "(not stated)"
-        spec = fields.get(path)
-        if (spec is not None and spec.type == "money") or _money_calc(path):
-            return f"${value:,.2f}"
-        return _show(value)
-    return _PLACEHOLDER.sub(fill, template)
+
+@dataclass(frozen=True)
+class _Placeholder:
+    """One ``{path}`` of a message: computed facts (``code.``, ``calc.``) are read from the
+    evaluated fact, the others from the scenario as written."""
+
+    path: str
+    computed: bool
+    money: bool
+
+
+@functools.lru_cache(maxsize=1024)     # messages are few and fixed per kb: parse each once
+def _template(template: str) -> tuple[str, tuple[_Placeholder, ...]]:
+    """The message as a ``str.format`` form (its own braces doubled) and its placeholders."""
+    parts = _PLACEHOLDER.split(template)          # literal, path, literal, path, …, literal
+    form = "{}".join(p.replace("{", "{{").replace("}", "}}") for p in parts[0::2])
+    fields = fact_fields()
+    holes = tuple(_Placeholder(path, path.startswith(("code.", "calc.")),
+                               _money_field(fields.get(path)) or _money_calc(path)) for path in parts[1::2])
+    return form, holes
+
+
+def _money_field(spec: Any) -> bool:
+    return spec is not None and spec.type == "money"
+
+
+def _fill(placeholder: _Placeholder, scenario: Scenario, facts: Mapping[str, Any]) -> str:
+    value = lookup(facts if placeholder.computed else scenario.facts, placeholder.path)
+    if value is None:
+        return "(not stated)"
+    if placeholder.money:
+        return f"${value:,.2f}"
+    return value if type(value) is str else _show(value)
 
 
 def _money_calc(path: str) -> bool:
@@ -166,23 +193,62 @@ def _line(scenario: Scenario, path: str) -> int | None:
 
 
 def _because(cond: Condition, scenario: Scenario, facts: Mapping[str, Any], kb: KnowledgeBase,
-             derived_by: Mapping[str, str], item: int | None = None) -> list[Because]:
-    """The facts behind the parts of a condition that held."""
-    op = cond.op
-    if op in GROUPS:
-        parts = [c for c in cond.children if _holds(c, facts, kb, item, derived_by)]
-        return [b for c in parts for b in _because(c, scenario, facts, kb, derived_by, item)]
-    if op == "derived":
-        return [Because(f"derived.{cond.name}", True, None, derived_by.get(cond.name or ""))]
-    if op in RECORD_OPS:
-        records = facts.get("records") or []
-        hits = [i for i, r in enumerate(records) if holds(cond.children[0], facts, kb.tables, r)]
-        return [b for i in hits for b in _because(cond.children[0], scenario, facts, kb, derived_by, i)]
-    out: list[Because] = []
-    for operand in (cond.operand, cond.value):
-        if isinstance(operand, dict):
-            out.extend(_operand_because(operand, scenario, facts, kb, item))
+             derived_by: Mapping[str, str], out: list[Because], item: int | None = None) -> list[Because]:
+    """Append to ``out`` the facts behind the parts of a condition that held; return ``out``.
+
+    ``cond`` is known to hold: it is a fired rule's ``when`` (the engine and
+    ``conditions.holds`` agree, a differential test keeps them so) or a part found to hold.
+    So every part of an ``all`` and every record of an ``all_records`` held too; only the
+    parts of an ``any`` and the records of an ``any_record`` need checking.
+    """
+    for part in _held_parts(cond):
+        if type(part) is str:                  # a fact compared with a literal
+            out.append(_fact_because(part, scenario, facts, item))
+            continue
+        op = part.op
+        if op == "any":
+            for c in part.children:
+                if _holds(c, facts, kb, item, derived_by):
+                    _because(c, scenario, facts, kb, derived_by, out, item)
+        elif op == "derived":
+            out.append(Because(f"derived.{part.name}", True, None, derived_by.get(part.name or "")))
+        elif op in RECORD_OPS:
+            child = part.children[0]
+            for i, record in enumerate(facts.get("records") or []):
+                if op == "all_records" or holds(child, facts, kb.tables, record):
+                    _because(child, scenario, facts, kb, derived_by, out, i)
+        else:
+            for operand in (part.operand, part.value):    # both sides of a comparison of two values
+                if isinstance(operand, dict):
+                    _operand_because(operand, scenario, facts, kb, item, out)
     return out
+
+
+def _held_parts(cond: Condition) -> tuple[Condition | str, ...]:
+    """``cond`` with its ``all`` groups flattened, each plain fact test as just its fact path:
+    the parts that hold whenever ``cond`` does. Worked out once per condition object."""
+    hit = _HELD_PARTS.get(id(cond))
+    if hit is not None and hit[0] is cond:
+        return hit[1]
+    parts = tuple(_flatten(cond))
+    if len(_HELD_PARTS) >= 4096:         # a kb has a few hundred conditions; tests load many kbs
+        _HELD_PARTS.clear()
+    _HELD_PARTS[id(cond)] = (cond, parts)
+    return parts
+
+
+# Keyed on id(): conditions hold mappings, so they cannot be hashed. Each entry keeps its
+# condition alive, so the id cannot be reused by another condition while it is cached.
+_HELD_PARTS: dict[int, tuple[Condition, tuple[Condition | str, ...]]] = {}
+
+
+def _flatten(cond: Condition) -> list[Condition | str]:
+    if cond.op == "all":
+        return [p for c in cond.children for p in _flatten(c)]
+    operand = cond.operand
+    if isinstance(operand, dict) and "fact" in operand and not isinstance(cond.value, dict):
+        return [operand["fact"]]
+    return [cond]
 
 
 def _holds(cond: Condition, facts: Mapping[str, Any], kb: KnowledgeBase, item: int | None,
@@ -192,21 +258,29 @@ def _holds(cond: Condition, facts: Mapping[str, Any], kb: KnowledgeBase, item: i
 
 
 def _operand_because(operand: Mapping[str, Any], scenario: Scenario, facts: Mapping[str, Any],
-                     kb: KnowledgeBase, item: int | None) -> list[Because]:
+                     kb: KnowledgeBase, item: int | None, out: list[Because]) -> None:
     if "fact" in operand:
-        path = operand["fact"] if item is None else f"records[{item}].{operand['fact']}"
-        if path.startswith("code."):
-            return [Because(path, lookup(facts, path), _line(scenario, "procedure.code"))]
-        value = _value_at(scenario.facts, path)
-        return [Because(path, value, _line(scenario, path))]
+        out.append(_fact_because(operand["fact"], scenario, facts, item))
+        return
     value = operand_value(operand, facts, kb.tables)
     label = _operand_label(operand)
     inputs = operand.get("days_between") or ([operand["by"]] if "by" in operand else [])
     if "calc" in operand:
         from .calculations import CALCULATIONS
         inputs = [p for p in CALCULATIONS[operand["calc"]].reads if scenario.value(p) is not None]
-    out = [Because(p, scenario.value(p), _line(scenario, p)) for p in inputs]
-    return out + [Because(label, value, None)]
+    out.extend(Because(p, scenario.value(p), _line(scenario, p)) for p in inputs)
+    out.append(Because(label, value, None))
+
+
+def _fact_because(name: str, scenario: Scenario, facts: Mapping[str, Any], item: int | None) -> Because:
+    """A fact as written in the scenario (a record's field when ``item`` is given); the
+    computed ``code.`` facts come from the evaluated fact, cited at the code's line."""
+    if item is not None:
+        path = f"records[{item}].{name}"
+        return Because(path, lookup(scenario.facts["records"][item], name), _line(scenario, path))
+    if name.startswith("code."):
+        return Because(name, lookup(facts, name), _line(scenario, "procedure.code"))
+    return Because(name, lookup(scenario.facts, name), _line(scenario, name))
 
 
 def _operand_label(operand: Mapping[str, Any]) -> str:
@@ -217,13 +291,6 @@ def _operand_label(operand: Mapping[str, Any]) -> str:
     if "calc" in operand:
         return f"calc.{operand['calc']}"
     return f"count(records where {describe(operand['count_records'])})"
-
-
-def _value_at(facts: Mapping[str, Any], path: str) -> Any:
-    if path.startswith("records["):
-        index = int(path[8:path.index("]")])
-        return lookup(facts["records"][index], path[path.index("]") + 2:])
-    return lookup(facts, path)
 
 
 # ---------------------------------------------------------------- derivation and why-not

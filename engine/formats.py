@@ -27,7 +27,13 @@ def stamp(kb: KnowledgeBase) -> dict[str, Any]:
 
 def dumps(data: Any) -> str:
     """Canonical JSON: stable key order, UTF-8 text kept readable."""
-    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return _CANONICAL.encode(data)
+
+
+# json.dumps(data, ensure_ascii=False, sort_keys=True) builds an encoder per call; this one is
+# built once. It skips the cycle check: what is rendered are trees built from loaded documents,
+# which cannot be cyclic (a self-referencing YAML alias is refused as nested too deep).
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, check_circular=False)
 
 
 def summary(results: Sequence[Result]) -> dict[str, Any]:

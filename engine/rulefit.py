@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .conditions import holds
+from .conditions import derived_names, holds
 from .enrich import code_facts
 from .model import KnowledgeBase, Rule
 
@@ -22,14 +22,15 @@ CODING_TOPICS = ("code_fit", "code_validity", "originals")
 
 def own_rules(code: str, facts: Mapping[str, Any], kb: KnowledgeBase) -> tuple[str, list[str]]:
     """("accepted" | "rejected" | "silent", the deciding rule ids) for ``code`` on these facts."""
+    rules, reads_derived = _coding_rules(kb, code)
+    if not rules:                         # nothing could accept or reject it: no need to re-judge
+        return "silent", []
     as_billed = with_code(code, facts, kb)
-    derived = derive(as_billed, kb)
+    # Conditions only ever test that a derived fact is present, so chaining is needed only
+    # when one of these rules reads a derived fact.
+    derived = derive(as_billed, kb) if reads_derived else frozenset()
     rejected, accepted = [], []
-    for rule in kb.rules:
-        if rule.topic not in CODING_TOPICS or (rule.codes and code not in rule.codes):
-            continue
-        if rule.verdict not in ("inappropriate", "appropriate"):
-            continue
+    for rule in rules:
         if holds(rule.when, as_billed, kb.tables, derived=derived):
             (rejected if rule.verdict == "inappropriate" else accepted).append(rule.id)
     if rejected:
@@ -37,6 +38,19 @@ def own_rules(code: str, facts: Mapping[str, Any], kb: KnowledgeBase) -> tuple[s
     if accepted:
         return "accepted", sorted(accepted)
     return "silent", []
+
+
+def _coding_rules(kb: KnowledgeBase, code: str) -> tuple[tuple[Rule, ...], bool]:
+    """The rules that decide whether ``code`` fits (coding topics, naming it or any code, with
+    a verdict), in kb order, and whether any of them reads a derived fact. Once per kb and
+    catalog code (a code written any other way is not kept, so the memo cannot grow)."""
+    memo = per_kb(kb) if code in kb.codes else {}
+    key = ("coding_rules", code)
+    if key not in memo:
+        rules = tuple(r for r in kb.rules if r.topic in CODING_TOPICS and (not r.codes or code in r.codes)
+                      and r.verdict in ("inappropriate", "appropriate"))
+        memo[key] = rules, any(derived_names(r.when) for r in rules)
+    return memo[key]
 
 
 def with_code(code: str, facts: Mapping[str, Any], kb: KnowledgeBase) -> dict[str, Any]:
@@ -57,3 +71,19 @@ def derive(facts: Mapping[str, Any], kb: KnowledgeBase) -> frozenset[str]:
         if new <= derived:
             return derived
         derived = derived | new
+
+
+_PER_KB: dict[int, tuple[KnowledgeBase, dict[Any, Any]]] = {}
+
+
+def per_kb(kb: KnowledgeBase) -> dict[Any, Any]:
+    """A memo for values that depend only on this knowledge base (its rules, codes, tables),
+    so suggestions for a batch work them out once. Keyed on the kb object itself: a kb is
+    never changed once loaded (a changed one is a new object), and the entry holds the kb
+    so its id cannot be reused by another while it is cached."""
+    hit = _PER_KB.get(id(kb))
+    if hit is None or hit[0] is not kb:
+        if len(_PER_KB) >= 8:            # tests load many small kbs; a batch uses one
+            _PER_KB.clear()
+        hit = _PER_KB[id(kb)] = (kb, {})
+    return hit[1]

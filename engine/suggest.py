@@ -167,9 +167,10 @@ def for_scenario(written: str, facts: Mapping[str, Any], kb: KnowledgeBase,
         return [s for s in for_code(written, kb) if s.code != clean]
     billed = kb.codes.get(clean)
     successors = {s.code for s in _successors(written, kb)} if billed and billed.removed else set()
+    hints = set(hinted)
     ranked = []
-    for entry in _current(kb.codes):
-        signals = _signals(entry, written, clean, facts, kb, service, set(hinted), successors)
+    for entry in _current(kb):
+        signals = _signals(entry, written, clean, facts, kb, service, hints, successors)
         if signals is not None:
             reason = _scenario_reason(entry, written, clean, service, signals, billed)
             ranked.append(Suggestion(entry.code, entry.name, signals.score, reason))
@@ -182,7 +183,7 @@ def _signals(entry: CodeEntry, written: str, clean: str, facts: Mapping[str, Any
     fits = entry.service_kind == service
     string = code_similarity(written, entry.code) if clean not in kb.codes else 0.0
     string = string if string >= MIN_CODE_SIMILARITY else 0.0
-    named = entry.code in hints | successors
+    named = entry.code in hints or entry.code in successors
     # Cheap signals first: the rule re-check runs only for codes that could be offered.
     if (entry.code == clean and fits) or not (fits or string or named):
         return None
@@ -190,10 +191,21 @@ def _signals(entry: CodeEntry, written: str, clean: str, facts: Mapping[str, Any
     if verdict == "rejected" or not (fits or named or verdict == "accepted"):
         return None
     successor = entry.code in successors
-    closeness = 1.0 if successor else graph.proximity(kb, clean).get(entry.code, 0.0)
+    closeness = 1.0 if successor else _proximity(kb, clean).get(entry.code, 0.0)
     stands_in = fits or (successor and entry.service_kind in (None, service))
     return _Signals(fits, stands_in, verdict, tuple(rule_ids), closeness, string,
                     entry.code in hints, successor)
+
+
+def _proximity(kb: KnowledgeBase, code: str) -> dict[str, float]:
+    """graph.proximity, worked out once per kb and billed catalog code (a batch bills a few)."""
+    if code not in kb.codes:                 # no graph node: nothing near, and no memo to grow
+        return {}
+    memo = rulefit.per_kb(kb)
+    key = ("proximity", code)
+    if key not in memo:
+        memo[key] = graph.proximity(kb, code)
+    return memo[key]
 
 
 def _scenario_reason(entry: CodeEntry, written: str, clean: str, service: str,
@@ -225,7 +237,7 @@ def for_text(text: str, kb: KnowledgeBase, facts: Mapping[str, Any] | None = Non
     scenario's facts, codes whose service kind fits (and whose own rules hold) move up."""
     ranked = []
     service = (facts.get("service") or {}).get("kind") if facts else None
-    for entry, score, words in textmatch.rank(text, _current(kb.codes)):
+    for entry, score, words in textmatch.rank(text, _current(kb)):
         reason = f"the description mentions {', '.join(words)}"
         if facts is not None:
             fits = service is not None and entry.service_kind == service
@@ -269,8 +281,12 @@ def _words(kind: str | None) -> str:
     return (kind or "an unstated service").replace("_", " ")
 
 
-def _current(codes: Mapping[str, CodeEntry]) -> list[CodeEntry]:
-    return [codes[c] for c in sorted(codes) if codes[c].removed is None]
+def _current(kb: KnowledgeBase) -> tuple[CodeEntry, ...]:
+    """The catalog's current codes in code order, once per kb."""
+    memo = rulefit.per_kb(kb)
+    if "current" not in memo:
+        memo["current"] = tuple(kb.codes[c] for c in sorted(kb.codes) if kb.codes[c].removed is None)
+    return memo["current"]
 
 
 def _best_per_code(ranked: list[Suggestion]) -> list[Suggestion]:

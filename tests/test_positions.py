@@ -113,3 +113,29 @@ def test_a_scenario_from_the_fast_reader_pickles_as_plain_tables() -> None:
 ])
 def test_fact_paths_split_into_steps(path: str, expected: tuple[object, ...] | None) -> None:
     assert steps(path) == expected
+
+
+def test_judging_a_valid_line_never_reads_its_columns() -> None:
+    """Explanations cite lines only: the second reading of the text is for problems alone."""
+    from dataclasses import replace
+
+    from engine.kbload import load_kb
+    from engine.loader import validate
+    from engine.runner import Judge
+
+    line = next(gen.to_json(d) for d in gen.scenarios(50, seed=9) if "records" in d)
+    fast = _fast_line("f.jsonl", line, 4, 0)
+    assert fast is not None
+    calls: list[int] = []
+
+    def counted() -> object:
+        calls.append(1)
+        return fast.positions.tables()
+
+    doc = replace(fast, positions=JsonLinePositions(fast.data, 4, False, counted),
+                  key_positions=JsonLinePositions(fast.data, 4, True, counted))
+    with Judge(load_kb()) as judge:
+        result = judge.result(validate(doc, "f"))
+    lines = [b.line for f in result.findings for b in f.because]
+    assert not result.error and 4 in lines and set(lines) <= {4, None}
+    assert calls == []
