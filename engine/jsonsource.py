@@ -11,13 +11,14 @@ Duplicate keys, depth and size limits behave as in :mod:`engine.yamlsource`.
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 import re
 from json.decoder import scanstring
 from typing import Any
 
 from .errors import Diagnostic
-from .positions import JsonLinePositions, Tables, shared
+from .positions import JsonLinePositions, Tables
 from .yamlsource import MAX_DEPTH, MAX_NODES, Document, Position, read_documents
 
 _WS = re.compile(r"[ \t\n\r]*")
@@ -107,7 +108,7 @@ def _fast_line(path: str, line: str, number: int, index: int) -> Document | None
         return None
     if not isinstance(data, dict):
         return None
-    tables = shared(lambda: _tables(path, line, number))
+    tables = functools.cache(lambda: _tables(path, line, number))     # one walk for both mappings
     return Document(path, index, number, data, JsonLinePositions(data, number, False, tables),
                     JsonLinePositions(data, number, True, tables), ())
 

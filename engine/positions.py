@@ -107,13 +107,3 @@ class JsonLinePositions(Mapping[str, Position]):
             value = value[step]
         return True
 
-
-def shared(build: Callable[[], Tables]) -> Callable[[], Tables]:
-    """``build`` run at most once: the value and key mappings of a document share one walk."""
-    done: list[Tables] = []
-
-    def once() -> Tables:
-        if not done:
-            done.append(build())
-        return done[0]
-    return once
