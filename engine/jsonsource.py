@@ -6,6 +6,10 @@ the same ``path:line:col`` errors. :func:`json.loads` checks the syntax first (s
 own line and column); then a small walker reads the accepted text again to record where every
 value and key starts, decoding strings with json's own ``scanstring`` so both readings agree.
 Duplicate keys, depth and size limits behave as in :mod:`engine.yamlsource`.
+
+A plain line of JSON Lines (most of them) skips the walk: ``json.loads`` alone gives its values,
+and its positions are worked out when asked (:mod:`engine.positions`). Anything unusual on a
+line (a duplicate key, NaN, a key holding ``.`` or ``[``, a line near a limit) gets the walk.
 """
 
 from __future__ import annotations
