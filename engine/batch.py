@@ -16,13 +16,12 @@ import gc
 import os
 from array import array
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from . import yamlsource as ys
 from .errors import Diagnostic
-from .loader import _default_id, find_files, read_source, scenarios_from_documents, validate
+from .loader import _default_id, file_stem, find_files, read_source, scenarios_from_documents, validate
 from .model import Invalid, KnowledgeBase, Result, Scenario
 from .runner import Judge
 
@@ -246,7 +245,7 @@ class _Ids:
         self.files: dict[tuple[str, bool], list[tuple[str, array]]] = {}
 
     def add(self, item: Item) -> None:
-        stem = _stem(item.file)
+        stem = file_stem(item.file)
         if item.index < 0 or item.id != (f"{stem}#{item.index + 1}" if item.many else stem):
             self.named[item.id] = f"{item.file}:{item.line}"
             return
@@ -270,12 +269,6 @@ class _Ids:
                 if index < len(lines) and lines[index]:
                     return f"{path}:{lines[index]}"
         return None
-
-
-@lru_cache(maxsize=256)
-def _stem(path: str) -> str:
-    """Cached: every document of a big file asks for the same stem."""
-    return Path(path).stem if path != "<stdin>" else "stdin"
 
 
 def _duplicate(item: Item, where: str, render: Render | None) -> Item:

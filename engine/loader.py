@@ -11,6 +11,7 @@ import calendar
 import datetime as _dt
 import re
 import sys
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
@@ -101,8 +102,15 @@ def scenarios_from_documents(docs: list[Document]) -> list[Scenario | Invalid]:
 
 
 def _default_id(doc: Document, many: bool) -> str:
-    stem = Path(doc.path).stem if doc.path != "<stdin>" else "stdin"
+    stem = file_stem(doc.path)
     return f"{stem}#{doc.index + 1}" if many else stem
+
+
+@lru_cache(maxsize=256)
+def file_stem(path: str) -> str:
+    """What a file's scenarios are named after when they carry no id (cached: every document
+    of a big file asks)."""
+    return Path(path).stem if path != "<stdin>" else "stdin"
 
 
 def mark_duplicate_ids(items: list[Scenario | Invalid]) -> list[Scenario | Invalid]:
