@@ -85,12 +85,11 @@ if AVAILABLE:
             _BaseResolver.__init__(self)
 
         # PyYAML's generic versions of these three run for every node; with no path resolvers
-        # the answers reduce to the lines below (same tags, a third of the time).
-        def descend_resolver(self, current_node: Any, current_index: Any) -> None:
-            return None
-
-        def ascend_resolver(self) -> None:
-            return None
+        # the answers reduce to the lines below (same tags, a third of the time). The composer
+        # ignores what the first two return, so they are C callables that do nothing: two
+        # Python calls per node were 5% of the instructions of composing a scenario.
+        descend_resolver = staticmethod({}.get)      # (node, index) -> index, ignored
+        ascend_resolver = staticmethod(tuple)        # () -> (), ignored
 
         def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
             if kind is _ScalarNode:
