@@ -32,6 +32,7 @@ SOURCE_KEYS = ("kind", "ref", "section", "url")
 RULE_VERDICTS = ("appropriate", "inappropriate", "needs_review")
 _ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.\[\]]*)\}")
+_BRACED = re.compile(r"\{([^{}]*)\}")
 _CODE = re.compile(r"D[0-9]{4}")
 
 
@@ -270,6 +271,18 @@ def _rule(raw: Any, where: str, at: _At, codes: Mapping[str, CodeEntry],
     return _finish(raw, where, at, rule_id, rule_codes, source, when, then, codes)
 
 
+def _check_placeholders(at: _At, where: str, message: str, known: Mapping[str, Any]) -> None:
+    """Every ``{…}`` of a message must name a fact: anything else would be printed as written."""
+    for match in _BRACED.finditer(message):
+        name = match.group(1)
+        if not _PLACEHOLDER.fullmatch(match.group(0)):
+            at(where, f"message has '{match.group(0)}', which is not a placeholder: put a fact path in "
+               "lower case between the braces, such as '{request.purpose}'",
+               did_you_mean(name.strip().lower(), known))
+        elif name not in known and not _is_calc(name):
+            at(where, f"message names unknown fact '{{{name}}}'", did_you_mean(name, known))
+
+
 def _finish(raw: Mapping[str, Any], where: str, at: _At, rule_id: str, rule_codes: tuple[str, ...],
             source: Source | None, when: Condition | None, then: Mapping[str, Any],
             codes: Mapping[str, CodeEntry]) -> Rule | None:
@@ -281,9 +294,7 @@ def _finish(raw: Mapping[str, Any], where: str, at: _At, rule_id: str, rule_code
         at(f"{where}.then", "'then' needs a message")
         message = ""
     known = fact_fields()
-    for name in _PLACEHOLDER.findall(message):
-        if name not in known and not _is_calc(name):
-            at(f"{where}.then.message", f"message names unknown fact '{{{name}}}'", did_you_mean(name, known))
+    _check_placeholders(at, f"{where}.then.message", message, known)
     verdict = then.get("verdict")
     if verdict == "needs-review":          # the spelling used in scenarios and output
         verdict = "needs_review"

@@ -287,6 +287,8 @@ BREAKAGES = {
                       "{fact: procedure.code, is: [D9961]}", 36, "'is' compares with one plain value"),
     "catalog-not-a-list": ("facts/codes.yaml", "\ncodes:\n", "\ncodes: 5\nold_codes:\n", 8,
                            "the code catalog holds a list under 'codes'"),
+    "not-a-placeholder": ("kb/code_fit.yaml", "({request.requester}, for", "({Request.Requester }, for", 16,
+                          "message has '{Request.Requester }', which is not a placeholder"),
     "uncompilable": ("kb/code_fit.yaml", "{any_record: {fact: form, is: copy}}",
                      "{all_records: {any: [{fact: form, is: copy}, {fact: medium, is: paper}]}}", 1,
                      "rule 'd9961-fits-external-copies': 'all_records' takes only"),
