@@ -17,7 +17,7 @@ from .conditions import ConditionError, derived_names, fact_paths, parse
 from .errors import Diagnostic, KnowledgeBaseError
 from .model import CodeEntry, Condition, KnowledgeBase, Rule, Source
 from .spelling import did_you_mean
-from .vocabulary import RECORD_ITEM, SEVERITIES, TOPICS, VERDICTS, fact_fields
+from .vocabulary import RECORD_ITEM, SERVICE_KINDS, SEVERITIES, TOPICS, VERDICTS, fact_fields
 from .yamlsource import Document, read_file
 
 if TYPE_CHECKING:
@@ -160,14 +160,30 @@ def _codes(doc: Document | None, problems: list[Diagnostic], folder: Path) -> di
             continue
         if raw["code"] in out:
             at(f"{where}.code", f"code {raw['code']} is listed twice")
+        added, removed = _year(at, where, raw, "added"), _year(at, where, raw, "removed")
+        if added and removed and removed < added:
+            at(f"{where}.removed", f"code {raw['code']} cannot be removed ({removed}) before it was added ({added})")
+        kind = raw.get("service_kind")
+        if kind is not None:
+            _enum(at, f"{where}.service_kind", kind, SERVICE_KINDS, "service kind")
         out[raw["code"]] = CodeEntry(
             code=raw["code"], name=str(raw["name"]), category=str(raw["category"]),
             subcategory=str(raw["subcategory"]), nature=str(raw["nature"]),
-            added=raw.get("added"), removed=raw.get("removed"),
-            service_kind=raw.get("service_kind"),
+            added=added, removed=removed, service_kind=kind,
             keywords=tuple(_words(at, f"{where}.keywords", raw.get("keywords") or [])),
             differs=raw.get("differs_from_d9961"), unit=raw.get("unit"))
     return out
+
+
+def _year(at: _At, where: str, raw: Mapping[str, Any], key: str) -> int | None:
+    """A CDT edition year (``added``, ``removed``), or None when absent or not a year."""
+    value = raw.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1969 <= value <= 2100:
+        at(f"{where}.{key}", f"'{key}' is the year of a CDT edition, such as 2020, not '{value}'")
+        return None
+    return value
 
 
 def _check_graph(doc: Document | None, codes: Mapping[str, CodeEntry], problems: list[Diagnostic]) -> None:
