@@ -450,10 +450,27 @@ def _check_ids(rules: list[Rule], problems: list[Diagnostic]) -> None:
 
 
 def _check_derived(rules: list[Rule], problems: list[Diagnostic]) -> None:
+    """Every derived fact a rule needs is derived by some rule that can fire first."""
     produced = {name for rule in rules for name in rule.derive}
+    reachable = _derivable(rules)
     for rule in rules:
         for name in derived_names(rule.when):
             if name not in produced:
                 problems.append(Diagnostic(rule.file, rule.line, 1,
                                            f"rule '{rule.id}' needs derived fact '{name}', which no rule derives",
                                            did_you_mean(name, produced)))
+            elif name not in reachable:
+                problems.append(Diagnostic(rule.file, rule.line, 1,
+                                           f"rule '{rule.id}' can never fire: derived fact '{name}' comes only "
+                                           "from rules that need it first (a cycle)"))
+
+
+def _derivable(rules: list[Rule]) -> set[str]:
+    """The derived facts some chain of rules can make from a scenario's own facts: a rule
+    counts once every derived fact it needs is derivable."""
+    done: set[str] = set()
+    while True:
+        new = {n for r in rules if set(derived_names(r.when)) <= done for n in r.derive} - done
+        if not new:
+            return done
+        done |= new

@@ -316,6 +316,18 @@ def _kb_commands() -> list[str]:
     return [n for n in COMMAND_MODULES if any("--kb" in a.option_strings for a in sub.choices[n]._actions)]
 
 
+def test_a_rule_that_needs_what_only_it_derives_is_refused(cli, write, tmp_path):
+    """A cycle of derived facts makes rules that can never fire: an error at each such rule."""
+    kb, facts = _kb_copy(tmp_path)
+    target = kb / "authorization.yaml"
+    _replace(target, "      - {derived: external-request}\n      - any:\n          - {fact: request.requester, in: [attorney,",
+             "      - {derived: needs-authorization}\n      - any:\n          - {fact: request.requester, in: [attorney,")
+    code, _, err = cli("check", "--kb", str(kb), "--facts", str(facts))
+    assert code == 2 and "Traceback" not in err
+    assert "rule 'authorization-needed-third-party' can never fire: derived fact 'needs-authorization'" in err
+    assert "rule 'authorization-missing-third-party' can never fire" in err
+
+
 @pytest.mark.parametrize("breakage", sorted(BREAKAGES))
 def test_a_broken_kb_file_gives_the_same_error_from_every_command(cli, write, tmp_path, breakage):
     kb, facts = _kb_copy(tmp_path)
