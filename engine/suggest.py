@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
@@ -42,12 +43,15 @@ W_FIT, W_RULES, W_GRAPH, W_STRING, W_HINT = 0.5, 0.2, 0.15, 0.1, 0.05
 
 def looks_like_code(text: str) -> bool:
     """Whether the input reads as a code (``D9916``, ``9961``, ``d-9961``) rather than words."""
-    return bool(_CODE_LIKE.fullmatch(text.strip()))
+    return bool(_CODE_LIKE.fullmatch(unicodedata.normalize("NFKC", text).strip()))
 
 
 def clean_code(written: str) -> tuple[str, bool]:
-    """(the code with case and separators fixed and a missing ``D`` added, whether D was added)."""
-    clean = _SEPARATORS.sub("", written).upper()
+    """(the code with case and separators fixed and a missing ``D`` added, whether D was added).
+
+    Compatibility forms are folded first (NFKC): ``Ｄ９９６１``, typed with a full-width keyboard
+    layout, is D9961."""
+    clean = _SEPARATORS.sub("", unicodedata.normalize("NFKC", written)).upper()
     if clean and clean[0].isdigit():
         return "D" + clean, True
     return clean, False
@@ -69,6 +73,8 @@ def slip_reason(written: str, code: str) -> str:
     if clean == code:
         if added:
             return f"{shown} is {code} without its 'D' prefix"
+        if unicodedata.normalize("NFKC", written) != written:
+            return f"{shown} is {code} typed in full-width (or other compatibility) characters"
         return f"{shown} is {code} written with different case or separators"
     slips = [_slip_words(e) for e in edits(clean, code) if e.op != "same"]
     prefix = "without its 'D' prefix and " if added else ""

@@ -27,6 +27,8 @@ RANKING = [
     ("D3910", "D9310"),                     # 9 and 3 swapped
     ("9120", "D9120"),                      # no D prefix
     ("D9940", "D9944"),                     # deleted code → one of its replacements
+    ("D\uff19\uff19\uff16\uff11", "D9961"),  # full-width digits (a full-width keyboard layout)
+    ("\uff24\uff19\uff19\uff11\uff16", "D9961"),  # full-width, and two digits swapped
     # free text
     ("copies of x-rays for the patient's lawyer", "D9961"),
     ("desensitizing varnish on sensitive roots", "D9910"),
@@ -42,6 +44,11 @@ RANKING = [
     ("sign language interpreter at the visit", "D9990"),
     ("desensitzing agent", "D9910"),        # misspelt word still found
 ]
+
+
+def test_full_width_characters_are_named_as_the_slip(kb):
+    ranked = suggest.suggest("D\uff19\uff19\uff16\uff11", kb)
+    assert "typed in full-width" in ranked[0].reason
 
 
 @pytest.mark.parametrize("query,first", RANKING)
