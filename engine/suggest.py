@@ -27,6 +27,7 @@ from typing import Any, Iterable, Mapping
 
 from . import graph, rulefit, textmatch
 from .distance import Edit, edits, similarity
+from .enrich import normalize_code
 from .model import CodeEntry, KnowledgeBase, Suggestion
 
 __all__ = ["Suggestion", "clean_code", "code_similarity", "for_code", "for_scenario", "for_text",
@@ -169,29 +170,32 @@ def for_scenario(written: str, facts: Mapping[str, Any], kb: KnowledgeBase,
     service = (facts.get("service") or {}).get("kind") if isinstance(facts.get("service"), Mapping) else None
     written = str(written)
     clean, _ = clean_code(written)
+    # What the engine read the billed code as: a code it had to guess (``9961``) is no code of
+    # the catalog's yet, so the guess itself is offered.
+    read_as = normalize_code(written)[0]
     if service is None:          # nothing to fit: the code string is the only evidence
-        return [s for s in for_code(written, kb) if s.code != clean]
+        return [s for s in for_code(written, kb) if s.code != read_as]
     billed = kb.codes.get(clean)
     successors = {s.code for s in _successors(written, kb)} if billed and billed.removed else set()
     hints = set(hinted)
     ranked = []
     for entry in _current(kb):
-        signals = _signals(entry, written, clean, facts, kb, service, hints, successors)
+        signals = _signals(entry, written, clean, read_as, facts, kb, service, hints, successors)
         if signals is not None:
             reason = _scenario_reason(entry, written, clean, service, signals, billed)
             ranked.append(Suggestion(entry.code, entry.name, signals.score, reason))
     return _top(ranked)
 
 
-def _signals(entry: CodeEntry, written: str, clean: str, facts: Mapping[str, Any],
+def _signals(entry: CodeEntry, written: str, clean: str, read_as: str | None, facts: Mapping[str, Any],
              kb: KnowledgeBase, service: str, hints: set[str], successors: set[str]) -> _Signals | None:
     """The candidate's signals, or None when it should not be offered at all."""
     fits = entry.service_kind == service
-    string = code_similarity(written, entry.code) if clean not in kb.codes else 0.0
+    string = code_similarity(written, entry.code) if read_as not in kb.codes else 0.0
     string = string if string >= MIN_CODE_SIMILARITY else 0.0
     named = entry.code in hints or entry.code in successors
     # Cheap signals first: the rule re-check runs only for codes that could be offered.
-    if (entry.code == clean and fits) or not (fits or string or named):
+    if (entry.code == read_as and fits) or not (fits or string or named):
         return None
     verdict, rule_ids = rulefit.own_rules(entry.code, facts, kb)
     if verdict == "rejected" or not (fits or named or verdict == "accepted"):

@@ -70,7 +70,18 @@ MISFITS = [
     ("D9210", "regional_block_anesthesia", "D9211"),
     ("D9961", "consultation", "D9310"),
     ("D996", "records_duplication", "D9961"),
+    ("9961", "records_duplication", "D9961"),            # no 'D': the guess is the suggestion
+    ("9910", "desensitizing_medicament", "D9910"),
 ]
+
+
+@pytest.mark.parametrize("written", ["9961", "9-961"])
+def test_a_code_the_engine_could_not_read_gets_its_repair_offered_without_a_service(kb, written):
+    """Without service.kind the code string is the only evidence: '9961' → D9961 first."""
+    facts = _facts(written, "records_duplication")
+    del facts["service"]
+    ranked = suggest.for_scenario(written, facts, kb)
+    assert ranked and ranked[0].code == "D9961", [(s.code, s.score) for s in ranked]
 
 
 def _facts(code: str, service: str, **more: object) -> dict:
