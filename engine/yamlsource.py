@@ -37,7 +37,7 @@ Reader = Callable[[str, str], list["Document"]]
 
 _STD = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {f"{_STD}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
-_DOC_SPLIT = re.compile(r"^(---|\.\.\.)(?:[ \t].*)?$")
+_DOC_SPLIT = re.compile(r"^(---|\.\.\.)(?:[ \t].*)?\r?$")          # a CRLF file ends lines in \r
 _INT = re.compile(r"[-+]?[0-9]+")
 _BOOLS = {"true": True, "false": False}
 _EMPTY_DOCUMENT = "document is empty (null): expected a mapping of keys to values"

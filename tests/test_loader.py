@@ -183,3 +183,15 @@ def test_escaped_control_and_bidi_characters_are_rejected():
 def test_an_empty_todo_is_an_error():
     (msg,) = errors(GOOD + "expect:\n  verdict: appropriate\n  todo: ''\n")
     assert "'expect.todo' needs the reason" in msg
+
+
+def test_windows_line_endings_keep_every_document(tmp_path):
+    """'---\\r' separates documents too: a CRLF file once read as its first document only."""
+    text = ("id: one\nprocedure: {code: D9961}\n---\nid: two\nprocedure: {code: D9910}\n"
+            "--- # third\nid: three\nprocedure: {code: D9911}\n...\n").replace("\n", "\r\n")
+    path = tmp_path / "crlf.yaml"
+    path.write_bytes(text.encode())
+    items = load_scenarios([str(path)])
+    assert [(i.id, i.line, type(i).__name__) for i in items] == [
+        ("one", 1, "Scenario"), ("two", 4, "Scenario"), ("three", 7, "Scenario")]
+    assert [i.facts["procedure"]["code"] for i in items] == ["D9961", "D9910", "D9911"]
