@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 from array import array
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,6 +27,7 @@ from .model import Invalid, KnowledgeBase, Result, Scenario
 from .runner import Judge
 
 FILES_PER_UNIT = 32
+_ORDINAL = re.compile(r"[1-9][0-9]{0,17}")      # the N of a default id stem#N (ASCII, no leading 0)
 DOCS_PER_UNIT = 200
 
 
@@ -262,7 +264,7 @@ class _Ids:
             return self.named[name]
         readings = [(name, False, 0)]                  # a one-document file's stem...
         head, _, number = name.rpartition("#")
-        if head and number.isdigit() and number == str(int(number)) and int(number) > 0:
+        if head and _ORDINAL.fullmatch(number):
             readings.append((head, True, int(number) - 1))   # ...or stem#N of a bigger file
         for stem, many, index in readings:
             for path, lines in self.files.get((stem, many), ()):

@@ -24,6 +24,7 @@ from .jsonsource import read_any, read_json, read_jsonl
 from .yamlsource import MAX_FILE_BYTES, Document, Reader, read_bytes, read_file
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_REASON_CODE = re.compile(r"[0-9]{1,4}")                 # ASCII digits: '²'.isdigit() is true
 # The engine cannot hold numbers past about 1e15 (error 204); no real fee or page count nears this.
 MAX_NUMBER = 1_000_000_000
 MAX_PROBLEMS = 100
@@ -364,10 +365,13 @@ class _Checker:
         out = []
         for i, item in enumerate(items):
             where = f"{path}[{i}]" if isinstance(value, list) else path
-            if isinstance(item, str) and item.strip().isdigit():
+            if isinstance(item, str) and _REASON_CODE.fullmatch(item.strip()):
                 item = int(item)
             if isinstance(item, bool) or not isinstance(item, int):
                 self.at(where, f"each item of '{path}' must be a whole number, not {_kind(item)}")
+                continue
+            if not 1 <= item <= 9999:
+                self.at(where, f"each item of '{path}' must be a reason code from 1 to 9999, not {item}")
                 continue
             out.append(item)
         return out

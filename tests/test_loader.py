@@ -195,3 +195,17 @@ def test_windows_line_endings_keep_every_document(tmp_path):
     assert [(i.id, i.line, type(i).__name__) for i in items] == [
         ("one", 1, "Scenario"), ("two", 4, "Scenario"), ("three", 7, "Scenario")]
     assert [i.facts["procedure"]["code"] for i in items] == ["D9961", "D9910", "D9911"]
+
+
+def test_carc_codes_are_ascii_whole_numbers_in_range():
+    """'²' passed str.isdigit() and crashed int(); -5 and 26-digit numbers were accepted."""
+    text = ("id: c\nprocedure: {code: D9961}\n"
+            "claim: {status: denied, carc: ['²', '٣', -5, 123456789012345678901234567, '16', 197]}\n")
+    (item,) = load(text, "c.yaml")
+    assert isinstance(item, Invalid)
+    messages = [d.message for d in item.diagnostics]
+    assert messages == ["each item of 'claim.carc' must be a whole number, not text"] * 2 + [
+        "each item of 'claim.carc' must be a reason code from 1 to 9999, not -5",
+        "each item of 'claim.carc' must be a reason code from 1 to 9999, not 123456789012345678901234567"]
+    (good,) = load("id: g\nprocedure: {code: D9961}\nclaim: {status: denied, carc: ['16', 197]}\n", "g.yaml")
+    assert good.facts["claim"]["carc"] == [16, 197]

@@ -100,3 +100,12 @@ def test_benchmark_runs_at_a_tiny_size() -> None:
         assert f"| {row}" in text, row
     assert "| scenarios where durable, raw and plain disagree (kb20) | 0 |" in text
     assert "| scenarios where durable, raw and plain disagree (bundled kb) | 0 |" in text
+
+
+@pytest.mark.parametrize("name", ["x#\u00b2", "x#" + "9" * 5000, "x#01", "x#0", "x#", "#1"])
+def test_odd_ids_that_look_like_stem_n_are_just_names(name: str) -> None:
+    """'²'.isdigit() is true and int('²') fails: such an id once ended the whole batch."""
+    ids = batch._Ids()
+    ids.add(batch.Item("x", "d/x.yaml", 1, True, 0, "", None, index=0, many=False))
+    assert ids.first(name) is None
+    assert ids.first("x") == "d/x.yaml:1"
