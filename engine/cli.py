@@ -7,6 +7,7 @@ Only this module prints or exits.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from importlib import import_module
@@ -44,6 +45,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     if out is None:                       # started with standard output closed
         err.write("error: standard output is closed\n")
         return 2
+    for stream in (out, err):             # a lone surrogate in a scenario's text must not end
+        if isinstance(stream, io.TextIOWrapper):          # the batch at the first write of it
+            stream.reconfigure(errors="backslashreplace")
     try:
         args = build_parser().parse_args(argv)
         return args.handler(args, out, err)
