@@ -252,7 +252,10 @@ class _Builder:
         if tag not in _SCALAR_TAGS:
             raise _Abort(Diagnostic(self.path, *pos, f"tag '{_short(tag)}' is not allowed: "
                                     "scenario files hold plain values only"))
-        return _scalar(tag, node.value, node.style)
+        # ruamel marks each fold of a folded (>) scalar with a BEL for its round trip; the
+        # value has none (YAML text cannot hold a raw BEL, nor a folded scalar an escape).
+        text = node.value.replace("\a", "") if node.style == ">" else node.value
+        return _scalar(tag, text, node.style)
 
     def _limit(self, node: Any, where: str, depth: int, pos: Position) -> None:
         """Stop at the first value past a limit: an alias bomb or a deep or huge document costs
