@@ -23,7 +23,8 @@ from typing import Any
 
 from .errors import Diagnostic
 from .positions import JsonLinePositions, Tables
-from .yamlsource import MAX_DEPTH, MAX_NODES, Document, Position, read_documents
+from .yamlsource import (MAX_DEPTH, MAX_KEY_CHARS, MAX_NODES, MAX_PATH_CHARS, Document, Position,
+                         read_documents)
 
 _WS = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
@@ -88,7 +89,8 @@ class _NotPlain(Exception):
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out = dict(pairs)
     keys = "\n".join(out)                  # one C-level scan of all the keys
-    if len(out) != len(pairs) or "." in keys or "[" in keys or "" in out:
+    if len(out) != len(pairs) or "." in keys or "[" in keys or "" in out or len(keys) > MAX_KEY_CHARS \
+            and any(len(k) > MAX_KEY_CHARS for k in out):
         raise _NotPlain
     return out
 
@@ -166,7 +168,7 @@ class _Walker:
         self.positions: dict[str, Position] = {}
         self.key_positions: dict[str, Position] = {}
         self.problems: list[Diagnostic] = []
-        self.count = 0
+        self.count = self.path_chars = 0
 
     def position(self, offset: int) -> Position:
         """1-based (line, col) of a character offset."""
@@ -191,20 +193,26 @@ class _Walker:
         docs: list[Document] = []
         at = _WS.match(self.text, start + 1).end()
         while self.text[at] != "]":
-            doc, at = self.document(at, len(docs))
+            try:
+                doc, end = self.document(at, len(docs))
+            except _Stop as stop:                      # a limit loses this item, not the others
+                doc, end = _error(self.path, len(docs), *self.position(stop.offset), stop.message), self._skip(at)
             docs.append(doc)
-            at = self._after_item(at)
+            at = self._after_item(end)
         return docs
 
     def _skip(self, start: int) -> int:
-        """The offset just after the (duplicate, ignored) value at ``start``."""
+        """The offset just after the (duplicate, ignored, or refused) value at ``start``."""
         return json.JSONDecoder().raw_decode(self.text, start)[1]
 
     def value(self, at: int, where: str, depth: int) -> tuple[Any, int]:
         """The value starting at offset ``at`` and the offset after it."""
         self.count += 1
+        self.path_chars += len(where)
         if self.count > MAX_NODES:
             raise _Stop(at, f"document has more than {MAX_NODES} values")
+        if self.path_chars > MAX_PATH_CHARS:
+            raise _Stop(at, "document is too large: its keys are too long for the number of values under them")
         if depth > MAX_DEPTH:
             raise _Stop(at, f"document is nested deeper than {MAX_DEPTH} levels")
         self.positions.setdefault(where, self.position(at))
@@ -241,8 +249,10 @@ class _Walker:
         out: dict[str, Any] = {}
         at = _WS.match(self.text, at + 1).end()
         while self.text[at] != "}":
-            key_pos = self.position(at)
+            key_pos, key_at = self.position(at), at
             key, at = scanstring(self.text, at + 1)
+            if len(key) > MAX_KEY_CHARS:               # as in YAML: every path under it repeats it
+                raise _Stop(key_at, f"key is longer than {MAX_KEY_CHARS} characters")
             at = _WS.match(self.text, at).end() + 1          # the ':'
             at = _WS.match(self.text, at).end()
             child = f"{where}.{key}" if where else key

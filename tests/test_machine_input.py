@@ -149,3 +149,16 @@ def test_stdin_sniffing():
     assert read_any("-", "{a: 1}\n")[0].data == {"a": 1}           # a YAML flow mapping
     assert len(read_jsonl("-", '{"a": 1}\nnot json\n')) == 2
     assert read_json("-", '[{"a": 1}, {"b": 2}]')[1].data == {"b": 2}
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".json"])
+def test_a_long_key_over_a_long_list_is_refused_not_multiplied(tmp_path, suffix):
+    """One path string per list item, each as long as the key: 98 KB of JSON once took 1.1 GB."""
+    from engine.loader import load_scenarios
+    bomb = '{"' + "p" * 60000 + '": [' + ",".join(["0"] * 19000) + "]}"
+    good = '{"id": "ok", "procedure": {"code": "D9961"}}'
+    path = tmp_path / f"bomb{suffix}"
+    path.write_text(f"{good}\n{bomb}\n" if suffix == ".jsonl" else f"[{good}, {bomb}]", encoding="utf-8")
+    items = load_scenarios([str(path)])
+    assert [type(i).__name__ for i in items] == ["Scenario", "Invalid"]
+    assert "key is longer than 256 characters" in items[1].diagnostics[0].message
