@@ -257,6 +257,9 @@ class _Walker:
             at = _WS.match(self.text, at).end()
             child = f"{where}.{key}" if where else key
             if key in out:
+                self.count += 1                            # a duplicate counts as a value
+                if self.count > MAX_NODES:
+                    raise _Stop(key_at, f"document has more than {MAX_NODES} values")
                 first = self.key_positions[child]
                 message = f"duplicate key '{key}' (first at line {first[0]}, column {first[1]})"
                 self.problems.append(Diagnostic(self.path, *key_pos, message))

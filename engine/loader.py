@@ -153,9 +153,14 @@ def validate(doc: Document, default_id: str) -> Scenario | Invalid:
 
 def _elsewhere(key: str) -> str | None:
     """For a top-level key that belongs inside a section (``fee:`` → ``procedure.fee``)."""
-    nested = {path.rsplit(".", 1)[-1]: path for path, _ in reversed(list(leaf_paths())) if "." in path}
+    nested = _nested_keys()
     best = closest(key, nested)
     return f"did you mean '{nested[best]}'?" if best else None
+
+
+@lru_cache(maxsize=1)
+def _nested_keys() -> dict[str, str]:
+    return {path.rsplit(".", 1)[-1]: path for path, _ in reversed(list(leaf_paths())) if "." in path}
 
 
 def _bool_hint(value: Any) -> str | None:
@@ -235,6 +240,9 @@ class _Checker:
 
     def _unknown(self, key: str, fields: Mapping[str, Field], prefix: str) -> None:
         """An unknown key, with the key it most looks like (or, at the top, the section it belongs in)."""
+        if len(self.problems) >= MAX_PROBLEMS:       # not shown: spare the hint (a file of keys)
+            self.at(prefix + key, "unknown key", key=True)
+            return
         where = f"in '{prefix[:-1]}'" if prefix else "in a scenario"
         hint = did_you_mean(key, fields) or (_elsewhere(key) if not prefix else None)
         self.at(prefix + key, f"unknown key '{key}' {where}", hint, key=True)

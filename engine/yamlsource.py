@@ -289,6 +289,7 @@ class _Builder:
                 raise _Abort(Diagnostic(self.path, *kpos, f"key is longer than {MAX_KEY_CHARS} characters"))
             child = f"{where}.{key}" if where else key
             if key in out:
+                self._limit(key_node, child, depth + 1, kpos)      # a duplicate counts as a value
                 first = self.key_positions[child]
                 self.problems.append(Diagnostic(self.path, *kpos,
                                                 f"duplicate key '{key}' (first at line {first[0]})"))

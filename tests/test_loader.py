@@ -209,3 +209,27 @@ def test_carc_codes_are_ascii_whole_numbers_in_range():
         "each item of 'claim.carc' must be a reason code from 1 to 9999, not 123456789012345678901234567"]
     (good,) = load("id: g\nprocedure: {code: D9961}\nclaim: {status: denied, carc: ['16', 197]}\n", "g.yaml")
     assert good.facts["claim"]["carc"] == [16, 197]
+
+
+def test_hints_stop_at_the_problem_cap(monkeypatch):
+    """5,000 unknown keys once took a minute: a 'did you mean' was worked out for every one,
+    though only the first 100 problems are shown."""
+    import engine.loader as loader
+    calls = []
+    real = loader.did_you_mean
+    monkeypatch.setattr(loader, "did_you_mean", lambda *a: calls.append(1) or real(*a))
+    text = "id: big\nprocedure: {code: D9961}\n" + "".join(f"k{i}: {i}\n" for i in range(3000))
+    (item,) = load(text, "big.yaml")
+    assert len(item.diagnostics) == loader.MAX_PROBLEMS + 1
+    assert len(calls) <= loader.MAX_PROBLEMS
+
+
+def test_duplicate_keys_count_toward_the_value_limit(tmp_path):
+    """800,000 duplicate keys once took two minutes and 1.9 GB: each is a value read."""
+    yaml_path, json_path = tmp_path / "d.yaml", tmp_path / "d.jsonl"
+    yaml_path.write_text("id: d\nprocedure: {code: D9961}\n" + "a: 1\n" * 120_000, encoding="utf-8")
+    json_path.write_text('{"id": "e", "procedure": {"code": "D9961"}, ' + '"a": 1, ' * 120_000 + '"b": 2}\n',
+                         encoding="utf-8")
+    for item in load_scenarios([str(yaml_path), str(json_path)]):
+        assert isinstance(item, Invalid)
+        assert [d.message.split(" (")[0] for d in item.diagnostics] == ["document has more than 100000 values"]
