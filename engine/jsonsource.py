@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import json
 import re
 from json.decoder import scanstring
@@ -130,7 +131,7 @@ def read_any(path: str, text: str) -> list[Document]:
     JSON Lines when the first non-blank line is a whole JSON object and more lines follow (so
     one broken line later on is reported at its line, not as "extra data" of one document).
     """
-    lines = [line for line in text.split("\n", 2) if line.strip()]
+    lines = list(itertools.islice((line for line in text.split("\n") if line.strip()), 2))
     if len(lines) > 1 and _JSONL_LINE.match(lines[0]) and _syntax_error(path, lines[0], 1) is None:
         return read_jsonl(path, text)
     if _JSON_START.match(text):

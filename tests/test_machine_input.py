@@ -149,6 +149,9 @@ def test_stdin_sniffing():
     assert read_any("-", "{a: 1}\n")[0].data == {"a": 1}           # a YAML flow mapping
     assert len(read_jsonl("-", '{"a": 1}\nnot json\n')) == 2
     assert read_json("-", '[{"a": 1}, {"b": 2}]')[1].data == {"b": 2}
+    # blank lines before the first line once made JSON Lines look like one JSON document
+    docs = read_any("-", '\n\n  \n{"a": 1}\n\n{"b": 2}\n')
+    assert [(d.line, d.data) for d in docs] == [(4, {"a": 1}), (6, {"b": 2})]
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".json"])
