@@ -54,7 +54,7 @@ def find_files(paths: Iterable[str]) -> list[str]:
             continue
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix in SCENARIO_SUFFIXES and p.is_file())
+            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in SCENARIO_SUFFIXES and p.is_file())
             out.extend(str(p) for p in found)
         if not path.is_dir() or not found:
             out.append(raw)            # a missing path or empty folder is reported as that input's error

@@ -136,10 +136,10 @@ def test_json_and_yaml_give_the_same_facts(write):
 
 
 def test_folders_are_searched_for_json_and_jsonl(tmp_path):
-    for name in ("a.yaml", "b.yml", "c.json", "d.jsonl", "e.txt", "f.md"):
+    for name in ("a.yaml", "b.yml", "c.json", "d.jsonl", "e.txt", "f.md", "G.YAML", "H.JSONL"):
         (tmp_path / name).write_text("x", encoding="utf-8")
     assert [p.rsplit("/", 1)[-1] for p in find_files([str(tmp_path)])] == [
-        "a.yaml", "b.yml", "c.json", "d.jsonl"]
+        "G.YAML", "H.JSONL", "a.yaml", "b.yml", "c.json", "d.jsonl"]     # as named, any case
 
 
 def test_stdin_sniffing():
