@@ -134,7 +134,8 @@ def validate(doc: Document, default_id: str) -> Scenario | Invalid:
     if doc.data is None or doc.diagnostics and not isinstance(doc.data, dict):
         return Invalid(default_id, doc.path, doc.index, doc.line, doc.diagnostics)
     if not isinstance(doc.data, dict):
-        diag = Diagnostic(doc.path, doc.line, 1, "a scenario must be a mapping of keys to values, "
+        line, col = doc.positions.get("") or (doc.line, 1)             # where the value starts
+        diag = Diagnostic(doc.path, line, col, "a scenario must be a mapping of keys to values, "
                           f"not {_kind(doc.data)}")
         return Invalid(default_id, doc.path, doc.index, doc.line, (diag,))
     checker = _Checker(doc)

@@ -165,3 +165,12 @@ def test_a_long_key_over_a_long_list_is_refused_not_multiplied(tmp_path, suffix)
     items = load_scenarios([str(path)])
     assert [type(i).__name__ for i in items] == ["Scenario", "Invalid"]
     assert "key is longer than 256 characters" in items[1].diagnostics[0].message
+
+
+def test_an_array_item_that_is_no_object_is_reported_where_it_is():
+    from engine.loader import scenarios_from_documents
+    text = '[{"id": "a", "procedure": {"code": "D9961"}},\n   5, "x"]'
+    items = scenarios_from_documents(read_json("a.json", text))
+    assert [str(d) for i in items[1:] for d in i.diagnostics] == [
+        "a.json:2:4: error: a scenario must be a mapping of keys to values, not a number",
+        "a.json:2:7: error: a scenario must be a mapping of keys to values, not text"]
