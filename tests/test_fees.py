@@ -4,6 +4,7 @@ facts/states.yaml, and the fee rules that compare a billed fee with the state's 
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pytest
 
@@ -138,3 +139,86 @@ def test_one_cent_over_the_cap_is_an_error(judge, write):
     assert finding.severity == "error"
     assert "$15.76" in finding.message and "$15.75" in finding.message and "NY" in finding.message
     assert any(b.fact == "calc.state_copy_fee_max" and b.value == 15.75 for b in finding.because)
+
+
+def _business_days_by_walking(first: dt.date, last: dt.date) -> int:
+    """The original day-by-day count, kept as the reference the closed form must match."""
+    days = 0
+    day = first
+    while day < last:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            days += 1
+    return days
+
+
+def _date_pairs() -> list[tuple[dt.date, dt.date]]:
+    """Same day, weekends, year and calendar edges, reversed pairs, and random spans up to 200 years."""
+    rng = random.Random(20261203)
+    lo, hi = dt.date.min.toordinal(), dt.date.max.toordinal()
+    pairs = [(dt.date(2026, 3, 7), dt.date(2026, 3, 7)),        # Saturday, same day
+             (dt.date(2026, 3, 6), dt.date(2026, 3, 8)),        # Friday to Sunday
+             (dt.date(2026, 3, 7), dt.date(2026, 3, 9)),        # Saturday to Monday
+             (dt.date(2025, 12, 27), dt.date(2026, 1, 5)),      # over a year boundary
+             (dt.date(2026, 3, 9), dt.date(2026, 3, 2)),        # reversed
+             (dt.date.min, dt.date.min + dt.timedelta(days=40)),
+             (dt.date.max - dt.timedelta(days=40), dt.date.max)]
+    for _ in range(2000):
+        first = rng.randint(lo, hi - 30)
+        pairs.append((first, min(hi, first + rng.randint(-30, 30))))
+    for _ in range(300):
+        first = rng.randint(lo, hi - 3000)
+        pairs.append((first, first + rng.randint(-3000, 3000)))
+    for _ in range(12):
+        first = rng.randint(lo, hi - 73000)
+        pairs.append((first, first + rng.randint(0, 73000)))
+    dates = [(dt.date.fromordinal(a), dt.date.fromordinal(b)) if isinstance(a, int) else (a, b)
+             for a, b in pairs]
+    return dates + [(b, a) for a, b in dates[:400]]
+
+
+def test_business_days_match_the_day_by_day_count():
+    for first, last in _date_pairs():
+        assert fees.business_days(first, last) == _business_days_by_walking(first, last), (first, last)
+
+
+def test_business_days_add_up_over_huge_spans():
+    """Spans too long to walk in a test: counts over [a, b] and [b, c] add up to [a, c]."""
+    rng = random.Random(7)
+    lo, hi = dt.date.min.toordinal(), dt.date.max.toordinal()
+    for _ in range(500):
+        a, b, c = sorted(dt.date.fromordinal(rng.randint(lo, hi)) for _ in range(3))
+        assert fees.business_days(a, c) == fees.business_days(a, b) + fees.business_days(b, c)
+        weeks, _ = divmod((c - a).days, 7)
+        assert weeks * 5 <= fees.business_days(a, c) <= weeks * 5 + 5
+
+
+def test_business_days_over_the_whole_calendar():
+    """0001-01-01 to 9999-12-31: the figure the old day-by-day walk gave (it took seconds)."""
+    assert fees.business_days(dt.date(1, 1, 1), dt.date(9999, 12, 31)) == 2608614
+    assert fees.business_days(dt.date(9999, 12, 31), dt.date(1, 1, 1)) == 0
+    states = {"MD": {"deadline_days": 21, "deadline_unit": "business_days"}}
+    assert fees.days_over_deadline(states["MD"], "0001-01-01", "9999-12-31") == 2608614 - 21
+
+
+class _CountingDate(dt.date):
+    """A date that counts the day steps and weekday look-ups made on it."""
+
+    steps = 0
+
+    def __add__(self, other):
+        _CountingDate.steps += 1
+        return _CountingDate.fromordinal(self.toordinal() + other.days)
+
+    def weekday(self):
+        _CountingDate.steps += 1
+        return super().weekday()
+
+
+def test_business_days_work_in_a_few_steps_whatever_the_span():
+    """The count is arithmetic, not a walk: a ten-year span takes no more steps than a week."""
+    _CountingDate.steps = 0
+    first, last = _CountingDate(2000, 1, 3), _CountingDate(2010, 1, 4)
+    assert fees.business_days(first, last) == _business_days_by_walking(dt.date(2000, 1, 3),
+                                                                        dt.date(2010, 1, 4))
+    assert _CountingDate.steps <= 10
