@@ -108,6 +108,27 @@ def test_frequency_and_diagnosis_denials_are_flagged_as_inapplicable(results):
     assert "11" in diag.message and "no diagnosis" in diag.message
 
 
+DIAGNOSIS_DENIAL = """id: diagnosis-denial-{kind}
+date_of_service: 2026-05-12
+state: MA
+procedure: {{code: D9961, fee: 45.00}}
+{service}claim: {{status: denied, paid_amount: 0, denial_reasons: [code_mismatch], carc: [11]}}
+"""
+
+
+@pytest.mark.parametrize("kind, speaks", [
+    (None, True),                           # service unstated: the denial is still suspect
+    ("records_duplication", True),          # copies, as D9961 says: the payer likely erred
+    ("desensitizing_medicament", False),    # the code does not fit the service: the payer is right
+    ("records_transfer_originals", False),  # originals are not D9961 either
+])
+def test_diagnosis_denial_only_doubts_the_payer_when_the_code_fits(judge, write, kind, speaks):
+    service = f"service: {{kind: {kind}}}\n" if kind else ""
+    [scenario] = load_scenarios([write(DIAGNOSIS_DENIAL.format(kind=kind, service=service))])
+    fired = {f.rule for f in judge.result(scenario).findings}
+    assert ("denial-diagnosis-inapplicable" in fired) is speaks
+
+
 def test_d9961_before_cdt_2020(results):
     result = results["validity-d9961-in-2019"]
     assert result.verdict == "inappropriate"
