@@ -11,18 +11,67 @@ import io
 import os
 import sys
 from importlib import import_module
-from typing import Sequence, TextIO
+from typing import Any, Sequence, TextIO
 
 from . import __version__
 from .errors import CdtError, KnowledgeBaseError, UsageError
 
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Wraps prose to the terminal, but prints example lines exactly as written.
+
+    An example is a command to copy; wrapping it split ``fee-above-state-cap`` at its hyphen
+    and ``--junit report.xml`` from its value. Lines starting with ``example:`` and the indented
+    lines after them are kept; the other lines of a text are joined and filled as usual.
+    """
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        blocks: list[str] = []
+        prose: list[str] = []
+        for line in text.splitlines():
+            if line.startswith("example:") or (line[:1].isspace() and not prose):
+                if prose:
+                    blocks.append(super()._fill_text(" ".join(prose), width, indent))
+                    prose = []
+                blocks.append(indent + line)
+            else:
+                prose.append(line.strip())
+        if prose:
+            blocks.append(super()._fill_text(" ".join(prose), width, indent))
+        return "\n".join(blocks)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as :class:`UsageError` (exit 2), never exiting itself."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{self.prog}: {message}")
+
+
+class _CommandParser(_Parser):
+    """A command's parser: options may come between paths (``run a.yaml --jobs 2 b.yaml``).
+
+    The subcommand action calls ``parse_known_args``; it is routed to argparse's intermixed
+    parsing, which itself calls ``parse_known_args`` twice (options first, then positionals).
+    The flag sends those inner calls to the plain parser. After ``--`` the plain parser is used
+    too: Python 3.11's intermixed parsing drops the ``--`` and then reads ``-a.yaml`` as an option.
+    """
+
+    _mixing = False
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        if self._mixing or (args is not None and "--" in args):
+            return super().parse_known_args(args, namespace)
+        self._mixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._mixing = False
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument("--kb", help="folder of rule files (default: the bundled kb/)")
     common.add_argument("--facts", help="folder of reference facts (default: the bundled facts/)")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_CommandParser)
     for name in COMMAND_MODULES:
         import_module(f"engine.commands.{name}").register(sub, common)
     return parser

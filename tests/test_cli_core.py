@@ -156,3 +156,27 @@ def test_readme_sample_output_is_what_run_prints(cli, monkeypatch):
     monkeypatch.chdir(SCENARIOS.parent)
     _, out, _ = cli("run", "scenarios/internal-records.yaml")
     assert out == sample, "update the README's sample: cdt-companion run scenarios/internal-records.yaml"
+
+
+def test_run_and_test_take_options_between_paths(cli, write):
+    """`run a.yaml --jobs 2 b.yaml` used to stop at 'unrecognized arguments: b.yaml'."""
+    first = write("id: first\nprocedure: {code: D9910}\nservice: {kind: desensitizing_medicament}\n", "a.yaml")
+    second = write("id: second\nprocedure: {code: D9910}\nservice: {kind: desensitizing_medicament}\n",
+                   "b.yaml")
+    mixed = cli("run", first, "--jobs", "1", second, "--format", "jsonl")
+    assert mixed == cli("run", first, second, "--jobs", "1", "--format", "jsonl")
+    assert mixed[0] == 0 and [json.loads(line)["scenario"] for line in mixed[1].splitlines()] == [
+        "first", "second"]
+    code, out, err = cli("test", RELOCATION, "--format", "json", INTERNAL)
+    assert code == 0 and json.loads(out)["summary"]["passed"] == 2, err
+    assert cli("run", first, "--jobs", "x", second)[0] == 2           # a bad value is still refused
+    assert "unrecognized arguments: --bogus" in cli("run", first, "--bogus", second)[2]
+
+
+def test_double_dash_still_marks_a_path_that_starts_with_a_dash(cli, write, tmp_path, monkeypatch):
+    """Intermixed parsing in Python 3.11 drops the `--`; the path must still be read as a path."""
+    write("id: dashed\nprocedure: {code: D9910}\nservice: {kind: desensitizing_medicament}\n",
+          "-dashed.yaml")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli("run", "--format", "jsonl", "--", "-dashed.yaml")
+    assert code == 0 and json.loads(out)["scenario"] == "dashed", err

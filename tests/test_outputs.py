@@ -3,6 +3,7 @@ colour only on a terminal and never with NO_COLOR, progress, --quiet, --version,
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import re
@@ -209,6 +210,22 @@ def test_every_command_help_has_an_example(command):
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
     assert f"example: cdt-companion {command}" in sub.choices[command].format_help()
+
+
+@pytest.mark.parametrize("columns", ["80", "40"])
+@pytest.mark.parametrize("command", COMMAND_MODULES)
+def test_help_prints_each_example_as_written(command, columns, monkeypatch):
+    """Examples are commands to copy: wrapping them split `fee-above-state-cap` and `--junit
+    report.xml`. The prose around them is still wrapped to the terminal's width."""
+    monkeypatch.setenv("COLUMNS", columns)
+    example = importlib.import_module(f"engine.commands.{command}").EXAMPLE
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    lines = sub.choices[command].format_help().splitlines()
+    for line in f"example: {example}".splitlines():
+        assert line in lines, (line, lines)
+    prose = [line for line in lines if line[:1].isalpha() and not line.startswith(("usage:", "example:"))]
+    assert prose and all(len(line) <= int(columns) for line in prose), prose
 
 
 def test_test_command_markdown_report(at_repo, kb):

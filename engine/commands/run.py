@@ -16,8 +16,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                             "or JSON Lines). Exit 0 clean, 1 an error finding or inappropriate\n"
                             "verdict, 2 bad input.", epilog=f"example: {EXAMPLE}\n"
                             "example: cdt-companion run scenarios/ --format markdown > report.md\n"
-                            "example: cat cases.jsonl | cdt-companion run - --format jsonl",
-                            formatter_class=argparse.RawDescriptionHelpFormatter)
+                            "example: cat cases.jsonl | cdt-companion run - --format jsonl")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="scenario files or folders; - for stdin")
     parser.add_argument("--format", choices=FORMATS, default="text",
                         help="text for a person (default), json, jsonl (one line per scenario, "

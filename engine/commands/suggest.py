@@ -16,8 +16,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                             "plain-language description of the service, the catalog codes ranked "
                             "with a score in [0, 1] and the reason. With --scenario, codes are "
                             "ranked by how well they fit that scenario's facts.",
-                            epilog=f"example: {EXAMPLE}",
-                            formatter_class=argparse.RawDescriptionHelpFormatter)
+                            epilog=f"example: {EXAMPLE}")
     parser.add_argument("query", metavar="TEXT_OR_CODE", help="a code as written, or a description in words")
     parser.add_argument("--scenario", metavar="PATH", help="a scenario file whose facts the codes must fit")
     parser.add_argument("--format", choices=("text", "json"), default="text")
