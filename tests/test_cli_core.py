@@ -149,6 +149,14 @@ def test_text_headline_and_quiet_say_why_an_appropriate_code_still_fails(cli):
     assert out.splitlines()[-1].endswith("; 1 with error findings")
 
 
+def test_quiet_says_why_a_scenario_was_not_judged(cli, tmp_path):
+    """New-user report: '--quiet' showed 'NOT EVALUATED' and hid the reason."""
+    code, out, _ = cli("run", str(tmp_path / "nosuch.yaml"), "--quiet")
+    lines = out.splitlines()
+    assert code == 2 and lines[0].endswith("NOT EVALUATED")
+    assert "nosuch.yaml" in lines[1] and "error:" in lines[1] and len(lines) == 3
+
+
 def test_readme_sample_output_is_what_run_prints(cli, monkeypatch):
     readme = (SCENARIOS.parent / "README.md").read_text(encoding="utf-8")
     start = readme.index("```text\nscenarios/internal-records.yaml:4") + len("```text\n")

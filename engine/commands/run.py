@@ -23,7 +23,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                         "as each is judged), markdown (a report to file)")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="text: print only the headline of each scenario that needs attention "
-                        "(not judged, inappropriate, or error findings) and the summary line; no progress")
+                        "(not judged, with its first reason; inappropriate; or error findings) and "
+                        "the summary line; no progress")
     parser.add_argument("-j", "--jobs", type=_jobs, default=0, metavar="N",
                         help="worker processes (default: one per core; 1 = in this process); "
                         "output order and bytes are the same for every N")
@@ -81,7 +82,8 @@ def _stream_one(args: argparse.Namespace, result: Any, kb: Any, out: TextIO, col
     elif args.format == "text" and not args.quiet:
         out.write(formats.run_text_one(result, color))
     elif args.format == "text" and result.worst:
-        out.write(formats.run_text_one(result, color).split("\n", 1)[0] + "\n")
+        lines = formats.run_text_one(result, color).splitlines(keepends=True)
+        out.write("".join(lines[:2 if result.error else 1]))    # not judged: and its first reason
 
 
 def _write_whole(fmt: str, results: Sequence[Any], kb: Any, out: TextIO) -> None:
