@@ -55,9 +55,10 @@ class Judge:
         """
         try:
             fact = asserted_fact(scenario, self.kb, self.compiled.calculations)
+            engine_fact = self.evaluator.form.project(fact)
         except Exception as err:
             return Trace({}, (), f"could not prepare the scenario for the engine: {err!r}"), None
-        trace = self.evaluator.evaluate(fact)
+        trace = self.evaluator.evaluate(fact, engine_fact)
         if trace.error:
             return trace, None
         try:
