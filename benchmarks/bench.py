@@ -436,17 +436,27 @@ def growth_rows(sizes: list[int], runs: int, tmp: Path) -> list[tuple[str, str, 
     """Cost per scenario is the CPU time over that of a run on one scenario (start-up, kb load),
     divided by the scenarios: the start-up would otherwise make small batches look dear. CPU
     time, not wall time: on a shared machine one busy second moved a 1,000-scenario run by half.
-    The small runs are repeated more (they are short and their start-up dominates)."""
+    Each round times a one-scenario run and the sized run back to back, and the cost is the
+    median of the rounds' differences, so a slow spell moves both sides of one difference. The
+    small runs are repeated more (they are short and their start-up dominates)."""
     rows: list[tuple[str, str, str, str]] = []
     seen: dict[int, tuple[float, float]] = {}
     if not sizes:
         return rows
-    _, base, base_rss = growth_row(write_growth(tmp, 1), 1, runs * 3, 1)
+    one = write_growth(tmp, 1)
+    _, base, base_rss = growth_row(one, 1, runs * 3, 1)
     rows.append(("start-up: run on 1 scenario (kb20), --jobs 1", f"{base * 1e3:.0f} ms CPU, {base_rss:.0f} MB", "", ""))
     for size in sizes:
         folder = write_growth(tmp, size)
-        seconds, cpu_seconds, peak = growth_row(folder, size, runs * 3 if size <= 10_000 else runs, 1)
-        seen[size] = ((cpu_seconds - base) / size * 1e6, peak)
+        walls, costs, peaks = [], [], []
+        for _ in range(runs * 3 if size <= 10_000 else runs):
+            _, start_cpu, _ = growth_row(one, 1, 1, 1)
+            seconds, cpu_seconds, peak = growth_row(folder, size, 1, 1)
+            walls.append(seconds)
+            costs.append((cpu_seconds - start_cpu) / size * 1e6)
+            peaks.append(peak)
+        seconds = statistics.median(walls)
+        seen[size] = (statistics.median(costs), statistics.median(peaks))
         rows.append((f"{size:,} scenarios (.jsonl parts), --jobs 1: CPU over start-up, peak RSS",
                      f"{seen[size][0]:.0f} µs/scenario, {seen[size][1]:.0f} MB ({size / seconds:,.0f}/s wall)",
                      "", ""))
