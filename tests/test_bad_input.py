@@ -358,7 +358,9 @@ def test_a_missing_kb_folder(cli, tmp_path):
 
 # ---------------------------------------------------------------- engine faults
 
-BOOM = GOOD.replace("procedure: {code: D9961}", "procedure: {code: D9961, description: BOOM}")
+# The marker sits in a field the rules read, so it is in what the evaluator asserts (only
+# those fields are: engine/payload.py).
+BOOM = GOOD + "claim: {status: submitted, original_claim_ref: BOOM}\n"
 OTHER = "procedure: {code: D9910}\nservice: {kind: records_duplication}\nrequest: {requester: attorney}\n"
 
 
@@ -394,7 +396,7 @@ def test_an_engine_fault_stays_with_its_scenario(kb, monkeypatch, where):
         return real_start(handle, state)
 
     def prepare(scenario, *args):
-        if where == "enrich" and scenario.facts["procedure"].get("description") == "BOOM":
+        if where == "enrich" and scenario.facts.get("claim", {}).get("original_claim_ref") == "BOOM":
             raise RuntimeError("enrichment exploded")
         return real_prepare(scenario, *args)
 
@@ -421,7 +423,7 @@ def test_an_engine_fault_in_a_cli_batch(cli, write, monkeypatch):
     real = runner.asserted_fact
 
     def prepare(scenario, *args):
-        if scenario.facts["procedure"].get("description") == "BOOM":
+        if scenario.facts.get("claim", {}).get("original_claim_ref") == "BOOM":
             raise ValueError("bad luck")
         return real(scenario, *args)
     monkeypatch.setattr(runner, "asserted_fact", prepare)
