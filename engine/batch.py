@@ -166,10 +166,22 @@ def _sliceable(chunks: list[tuple[int, str]]) -> bool:
     if not chunks:                        # no document at all: reading it whole reports that
         return False
     for _, chunk in chunks:
-        lines = [x for x in chunk.split("\n") if ys._meaningful(x)]
-        if len(lines) < 2 or "!" in chunk and "null" in chunk:
+        if not _two_meaningful_lines(chunk) or "!" in chunk and "null" in chunk:
             return False
     return True
+
+
+def _two_meaningful_lines(chunk: str) -> bool:
+    """Whether ``chunk`` has at least two lines that are not blank, comment or directive;
+    stops at the second (a document's first lines usually are), since planning runs in the
+    parent, which shares the cores with the workers."""
+    found = 0
+    for line in chunk.split("\n"):
+        if ys._meaningful(line):
+            found += 1
+            if found == 2:
+                return True
+    return False
 
 
 def _jsonl_docs(text: str) -> tuple[tuple[int, int, str], ...]:
