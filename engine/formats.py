@@ -11,7 +11,7 @@ import json
 from collections import Counter
 from typing import Any, Iterable, Sequence
 
-from . import __version__
+from . import __version__, jsonline
 from .explain import Check, Node
 from .model import KnowledgeBase, Result
 from .terminal import paint
@@ -59,10 +59,19 @@ def run_jsonl_line(result: Result, kb: KnowledgeBase | None = None) -> str:
     Every line is stamped (not only a header line) because JSON Lines get split, filtered and
     stored one line at a time, and each line should still say what judged it.
     """
-    data = result.to_dict()
-    if kb is not None:
-        data["stamp"] = stamp(kb)
-    return dumps(data) + "\n"
+    return jsonline.line(result, "" if kb is None else _stamp_part(kb), dumps)
+
+
+def _stamp_part(kb: KnowledgeBase) -> str:
+    """The stamp as a line's fragment, encoded once per kb version and digest: what it holds."""
+    key = (kb.version, kb.digest)
+    part = _STAMP_PARTS.get(key)
+    if part is None:
+        part = _STAMP_PARTS[key] = f', "stamp": {dumps(stamp(kb))}'
+    return part
+
+
+_STAMP_PARTS: dict[tuple[str, str], str] = {}
 
 
 def run_text_one(result: Result, color: bool = False) -> str:
