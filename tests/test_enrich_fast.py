@@ -138,6 +138,23 @@ def test_an_operand_no_compiler_makes_still_fails_per_scenario(kb):
     assert _outcome(lambda: function({}))[0] == "error"
 
 
+def test_total_items_counts_as_the_generator_did(cases):
+    """``None in counts`` for ``any(c is None ...)``: alike for every value a fact can hold."""
+    from engine.calculations import CALCULATIONS
+
+    def ref(facts: Mapping[str, Any]) -> Any:
+        records = facts.get("records")
+        if records is None:
+            return None
+        counts = [r.get("count") for r in records]
+        return None if any(c is None for c in counts) else sum(counts)
+    odd = [{"records": [{"count": c} for c in counts]} for counts in
+           ([0, 0], [0.0, False], [None], [], [1, None, 2], [True, 2], [1.5, 2], [{}], [[None]])]
+    for _, kb, scenarios in cases:
+        for facts in [s.facts for s in scenarios] + odd + [{}, {"records": [{}]}]:
+            assert _outcome(lambda: CALCULATIONS["total_items"](facts, kb.tables)) == _outcome(lambda: ref(facts))
+
+
 # ---------------------------------------------------------------- the code facts memo
 
 CODE_VARIANTS = [("procedure.code", "d9961"), ("procedure.code", "D 9961"), ("procedure.code", "D9940"),
