@@ -106,7 +106,7 @@ class _Reads:
     keyable: bool                           # no calculation is read (its inputs are only declared)
     paths: tuple[str, ...]                  # scenario fact paths, as in the scenario's own facts
     record_fields: tuple[str, ...] | None   # fields of each record (and their order and number)
-    code_facts: bool                        # ``code.*``: the candidate's catalog facts, the year
+    year: bool                              # ``code.dos_year``: the year of service
 
     def key(self, code: str, facts: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """The memo key of :func:`own_rules`: the code and every value its re-judgement can
@@ -117,8 +117,11 @@ class _Reads:
             return None
         try:
             key = [code, *[frozen(lookup(facts, p)) for p in self.paths]]
-            if self.code_facts:
-                key.append(_year_key(facts.get("date_of_service")))
+            date_of_service = facts.get("date_of_service")
+            if self.year:
+                key.append(_year_key(date_of_service))
+            elif date_of_service and not _year_readable(date_of_service):
+                return None              # with_code would fail on it: let it, every time
             if self.record_fields is not None:
                 key.append(_record_values(facts.get("records"), self.record_fields))
         except TypeError:                    # a value of an unexpected type or shape
@@ -149,6 +152,15 @@ def _year_key(date_of_service: Any) -> Any:
     return frozen(date_of_service)
 
 
+def _year_readable(date_of_service: Any) -> bool:
+    """Whether enrich.code_facts can read a year from this (truthy) date of service."""
+    try:
+        int(date_of_service[:4])
+    except Exception:
+        return False
+    return True
+
+
 def _record_values(records: Any, fields: tuple[str, ...]) -> Any:
     """The fields of every record, in order; records of another shape make no key."""
     if records is None:
@@ -176,21 +188,54 @@ def _reads(kb: KnowledgeBase, code: str) -> _Reads:
     memo = per_kb(kb) if code in kb.codes else {}
     key = ("reads", code)
     if key not in memo:
-        rules, reads_derived = _coding_rules(kb, code)
+        rules, _ = _coding_rules(kb, code)
         found = _Found()
-        for rule in [*rules, *(r for r in kb.rules if r.derive and reads_derived)]:
+        for rule in [*rules, *_producers_read(kb, rules)]:
             _collect(rule.when, found)
         memo[key] = _as_reads(found, bool(rules))
     return memo[key]
 
 
+def _producers_read(kb: KnowledgeBase, rules: tuple[Rule, ...]) -> list[Rule]:
+    """The rules that derive a fact these rules test, and those that derive the facts they
+    test in turn. Conditions only test that a derived fact is present, so whether one is
+    derived depends on these rules alone. derive() still runs the others, so they may be
+    left out of the key only if no facts can make them fail; else all producers are read."""
+    wanted = {name for rule in rules for name in derived_names(rule.when)}
+    if not wanted:
+        return []
+    chosen: list[Rule] = []
+    grew = True
+    while grew:
+        grew = False
+        for rule in kb.rules:
+            if rule.derive and rule not in chosen and wanted & set(rule.derive):
+                chosen.append(rule)
+                wanted |= set(derived_names(rule.when))
+                grew = True
+    others = [r for r in kb.rules if r.derive and r not in chosen]
+    return chosen if all(_cannot_fail(r.when) for r in others) else [r for r in kb.rules if r.derive]
+
+
+def _cannot_fail(cond: Condition) -> bool:
+    """Whether holds() returns for any facts: only groups, derived facts and a fact compared
+    with a literal (no dates to parse, tables to index, records to walk or calculations)."""
+    if cond.op in GROUPS:
+        return all(_cannot_fail(c) for c in cond.children)
+    if cond.op == "derived":
+        return True
+    operand = cond.operand or {}
+    return cond.op not in RECORD_OPS and set(operand) == {"fact"} and not isinstance(cond.value, dict)
+
+
 def _as_reads(found: _Found, decides: bool) -> _Reads:
     """Paths as with_code leaves them: ``procedure.code`` is the candidate itself, and
-    ``code.*`` follows from it and the date of service."""
+    ``code.*`` follows from it and the catalog, but for ``code.dos_year`` (the date of service)."""
     code_paths = {p for p in found.paths if p == "code" or p.startswith("code.")}
     constant = {p for p in found.paths if p == "procedure.code" or p.startswith("procedure.code.")}
+    year = any(p in ("code", "code.dos_year") or p.startswith("code.dos_year.") for p in code_paths)
     return _Reads(decides, not found.calculation, tuple(sorted(found.paths - code_paths - constant)),
-                  tuple(sorted(found.record_fields)) if found.records else None, bool(code_paths))
+                  tuple(sorted(found.record_fields)) if found.records else None, year)
 
 
 def _collect(cond: Condition, found: _Found, in_record: bool = False) -> None:

@@ -20,7 +20,7 @@ from typing import Any, Iterable, Mapping
 import pytest
 
 from engine import rulefit, suggest
-from engine.conditions import fact_paths
+from engine.conditions import derived_names, fact_paths
 from engine.enrich import normalize_code
 from engine.kbload import load_kb
 from engine.loader import load_scenarios
@@ -198,6 +198,26 @@ def test_a_memo_hit_never_answers_for_a_scenario_one_fact_away(kb, kb20, kb_name
 
 
 @pytest.mark.parametrize("kb_name", ["bundled", "kb20"])
+@pytest.mark.parametrize("date", [20250304, "abcd-03-04", ["2025"], {"y": 1}, "", None, "2025"])
+def test_a_date_of_service_with_no_year_fails_as_it_did(kb, kb20, kb_name, date):
+    """kb20's coding rules never read the year, but re-judging a candidate still reads one
+    from the date of service: a scenario whose date has none must fail (or not) as before,
+    not be answered from a memo warmed by a good date."""
+    one = kb if kb_name == "bundled" else kb20
+    suggest.for_scenario("D9910", _base(one), one)
+    facts = _variant(_base(one), "date_of_service", date)
+
+    def outcome(call: Any) -> Any:
+        try:
+            return call()
+        except Exception as err:
+            return repr(err)
+    fast = outcome(lambda: suggest.for_scenario("D9910", facts, one))
+    assert fast == outcome(lambda: ref_for_scenario("D9910", facts, one))
+    assert isinstance(fast, str) == (date not in ("", None, "2025"))
+
+
+@pytest.mark.parametrize("kb_name", ["bundled", "kb20"])
 def test_other_hints_are_another_plan(kb, kb20, kb_name):
     """The same code and service with other codes named by fired rules rank afresh."""
     one = kb if kb_name == "bundled" else kb20
@@ -239,7 +259,11 @@ def test_the_key_covers_every_path_the_rules_read(kb, kb20):
     for one in (kb, kb20):
         for code in sorted(one.codes):
             rules, reads_derived = rulefit._coding_rules(one, code)
-            conditions = [r.when for r in rules] + [r.when for r in one.rules if r.derive and reads_derived]
+            wanted = {n for r in rules for n in derived_names(r.when)}
+            for _ in one.rules:                      # enough rounds for any chain of derivations
+                wanted |= {n for r in one.rules if set(r.derive) & wanted for n in derived_names(r.when)}
+            conditions = [r.when for r in rules] + [r.when for r in one.rules if set(r.derive) & wanted]
+            assert bool(wanted) == reads_derived
             paths = {p for c in conditions for p in fact_paths(c)}
             reads = rulefit._reads(one, code)
             fields = {p[len("records[]."):] for p in paths if p.startswith("records[].")}
@@ -247,8 +271,25 @@ def test_the_key_covers_every_path_the_rules_read(kb, kb20):
                      and p != "records"}
             assert set(reads.paths) == plain, code
             assert set(reads.record_fields or ()) == fields, code
-            assert reads.code_facts == any(p.startswith("code.") for p in paths), code
+            assert reads.year == ("code.dos_year" in paths), code
             assert reads.decides == bool(rules)
+
+
+def test_a_producer_that_can_fail_is_read_even_when_no_rule_needs_its_fact(kb20):
+    """derive() runs every producer, so one that can raise (a date to parse) stays in the key
+    and a scenario it fails on fails as before, however warm the memo."""
+    facts = _base(kb20)
+    assert "request.received" not in rulefit._reads(kb20, "D9961").paths
+    dates = Condition("gt", operand={"days_between": ["request.received", "date_of_service"]}, value=1)
+    producer = dataclasses.replace(next(r for r in kb20.rules if r.derive), id="x-unrelated",
+                                   when=dates, derive=("x-unrelated",))
+    risky = dataclasses.replace(kb20, rules=(*kb20.rules, producer))
+    assert "request.received" in rulefit._reads(risky, "D9961").paths
+    assert suggest.for_scenario("D9910", facts, risky) == ref_for_scenario("D9910", facts, risky)
+    bad = _variant(facts, "request.received", "2025-13-01")
+    for ranking in (lambda: suggest.for_scenario("D9910", bad, risky), lambda: ref_for_scenario("D9910", bad, risky)):
+        with pytest.raises(ValueError, match="month must be in 1..12"):
+            ranking()
 
 
 def test_rules_that_read_a_calculation_are_judged_afresh(kb):
