@@ -200,7 +200,8 @@ def _row_field(rows: Any, field: str, key: Any) -> Any:
     return row.get(field) if type(row) is dict or isinstance(row, _abc.Mapping) else None
 
 
-def operand_function(operand: Mapping[str, Any], tables: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], Any]:
+def operand_function(operand: Mapping[str, Any],
+                     tables: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], Any]:
     """``operand_value(operand, facts, tables)`` as a function of the facts alone, with what
     does not change between scenarios (which kind of operand, the calculation, the table)
     looked up once: enrichment computes the same few operands for every scenario (issue 8)."""

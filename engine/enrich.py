@@ -110,7 +110,8 @@ def _prepared(calculations: Mapping[str, Mapping[str, Any]], kb: KnowledgeBase) 
     if hit is None or hit[0] is not calculations or hit[1] is not kb:
         if len(_PREPARED) >= 8:          # tests make many kbs; a batch uses one
             _PREPARED.clear()
-        operands = tuple((name, _operand_function(operand, kb.tables)) for name, operand in calculations.items())
+        operands = tuple((name, _operand_function(operand, kb.tables))
+                         for name, operand in calculations.items())
         hit = _PREPARED[(id(calculations), id(kb))] = calculations, kb, _Prepared(kb.codes, operands)
     return hit[2]
 

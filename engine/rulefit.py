@@ -7,6 +7,10 @@ of engine/conditions.py, no rules engine) as if the candidate had been billed: f
 facts by forward chaining, then the rules about coding (fit, validity, originals) that name the
 candidate or any code. Rules about paperwork, consent or fees are left out on purpose: a missing
 authorization makes a disclosure non-compliant, it does not make D9961 the wrong code.
+
+A batch re-judges the same few candidates again and again, so each outcome is remembered per
+kb, keyed on the candidate and exactly the fact values its rules (and the derivations they
+need) read, with their types; facts a key cannot stand for are judged afresh.
 """
 
 from __future__ import annotations
@@ -19,8 +23,6 @@ from .enrich import code_facts
 from .model import Condition, KnowledgeBase, Rule, lookup
 
 CODING_TOPICS = ("code_fit", "code_validity", "originals")
-
-
 MEMO_LIMIT = 4096          # entries per memo table; a batch repeats a few dozen fact patterns
 
 

@@ -287,7 +287,8 @@ def test_a_producer_that_can_fail_is_read_even_when_no_rule_needs_its_fact(kb20)
     assert "request.received" in rulefit._reads(risky, "D9961").paths
     assert suggest.for_scenario("D9910", facts, risky) == ref_for_scenario("D9910", facts, risky)
     bad = _variant(facts, "request.received", "2025-13-01")
-    for ranking in (lambda: suggest.for_scenario("D9910", bad, risky), lambda: ref_for_scenario("D9910", bad, risky)):
+    for ranking in (lambda: suggest.for_scenario("D9910", bad, risky),
+                    lambda: ref_for_scenario("D9910", bad, risky)):
         with pytest.raises(ValueError, match="month must be in 1..12"):
             ranking()
 
