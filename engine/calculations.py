@@ -36,7 +36,9 @@ def _total_pages(facts: Facts, tables: Tables) -> Any:
     if records is None:
         return None
     counts = [r.get("count") for r in records]
-    return None if any(c is None for c in counts) else sum(counts)
+    # ``in`` rather than any() over a generator: the same test for fact values (only None
+    # equals None), at a third of the cost, and this runs for every scenario.
+    return None if None in counts else sum(counts)
 
 
 def _state_row(facts: Facts, tables: Tables) -> Any:

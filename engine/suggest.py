@@ -19,6 +19,7 @@ codes that replaced it (``replaced_by`` edges), with that said in the reason.
 
 from __future__ import annotations
 
+import collections.abc as _abc
 import functools
 import re
 import unicodedata
@@ -38,6 +39,8 @@ MIN_CODE_SIMILARITY = 0.6
 MISSING_PREFIX_PENALTY = 0.04
 _SEPARATORS = re.compile(r"[\s\-_.]+")
 _CODE_LIKE = re.compile(r"[A-Za-z]{0,2}[\s\-_.]*[0-9][0-9\s\-_.]{0,7}")
+# Memo bounds: a batch bills a few dozen (code, service, hints) and each has a few outcomes.
+PLAN_LIMIT, RANKING_LIMIT = 512, 64
 # Weights of the scenario signals; they add up to 1 so a score stays in [0, 1].
 W_FIT, W_RULES, W_GRAPH, W_STRING, W_HINT = 0.5, 0.2, 0.15, 0.1, 0.05
 
@@ -67,6 +70,7 @@ def code_similarity(written: str, code: str) -> float:
     return max(0.0, similarity(clean, code) - (MISSING_PREFIX_PENALTY if added else 0.0))
 
 
+@functools.lru_cache(maxsize=8192)     # pure; its alignment table is the dearest step of a reason
 def slip_reason(written: str, code: str) -> str:
     """Say in words how ``written`` differs from ``code``."""
     clean, added = clean_code(written)
@@ -163,48 +167,108 @@ class _Signals:
         return round(min(1.0, value), 3)
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    """A code that may be offered for a billed code and service, before its rules are re-run:
+    what does not depend on the scenario's other facts."""
+
+    entry: CodeEntry
+    fits: bool
+    string: float
+    successor: bool
+    hinted: bool
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a ranking for one code as written, service kind and set of hints shares."""
+
+    written: str
+    clean: str
+    service: str
+    billed: CodeEntry | None
+    candidates: tuple[_Candidate, ...]
+
+
 def for_scenario(written: str, facts: Mapping[str, Any], kb: KnowledgeBase,
                  hinted: Iterable[str] = ()) -> list[Suggestion]:
     """Rank codes for a scenario: fit with what was done and the codes' own rules first, then
-    graph proximity to the billed code, closeness of the string, and rules that named a code."""
-    service = (facts.get("service") or {}).get("kind") if isinstance(facts.get("service"), Mapping) else None
+    graph proximity to the billed code, closeness of the string, and rules that named a code.
+
+    A batch bills the same few wrong codes for a few services, so the candidates are worked
+    out once per kb, code, service and hints, and the ranking once per outcome of their own
+    rules (which rulefit remembers by the facts those rules read)."""
+    service = _service_kind(facts)
     written = str(written)
+    if service is None:          # nothing to fit: the code string is the only evidence
+        read_as = normalize_code(written)[0]
+        return [s for s in for_code(written, kb) if s.code != read_as]
+    hints = frozenset(hinted)
+    if type(service) is not str:                # no memo for a value of another type
+        return _ranked(_plan(written, service, hints, kb), facts, kb, {})
+    plans = rulefit.memo_table(kb, "scenario_plans", PLAN_LIMIT)
+    key = (written, service, hints)
+    if key not in plans:
+        plans[key] = _plan(written, service, hints, kb), {}
+    plan, rankings = plans[key]
+    if len(rankings) >= RANKING_LIMIT:
+        rankings.clear()
+    return _ranked(plan, facts, kb, rankings)
+
+
+def _plan(written: str, service: str, hints: frozenset[str], kb: KnowledgeBase) -> _Plan:
+    """The candidates worth re-judging, by the cheap signals (kind, string, named)."""
     clean, _ = clean_code(written)
     # What the engine read the billed code as: a code it had to guess (``9961``) is no code of
     # the catalog's yet, so the guess itself is offered.
     read_as = normalize_code(written)[0]
-    if service is None:          # nothing to fit: the code string is the only evidence
-        return [s for s in for_code(written, kb) if s.code != read_as]
     billed = kb.codes.get(clean)
     successors = {s.code for s in _successors(written, kb)} if billed and billed.removed else set()
-    hints = set(hinted)
-    ranked = []
+    candidates = []
     for entry in _current(kb):
-        signals = _signals(entry, written, clean, read_as, facts, kb, service, hints, successors)
-        if signals is not None:
-            reason = _scenario_reason(entry, written, clean, service, signals, billed)
-            ranked.append(Suggestion(entry.code, entry.name, signals.score, reason))
-    return _top(ranked)
+        fits = entry.service_kind == service
+        string = code_similarity(written, entry.code) if read_as not in kb.codes else 0.0
+        string = string if string >= MIN_CODE_SIMILARITY else 0.0
+        named = entry.code in hints or entry.code in successors
+        if not ((entry.code == read_as and fits) or not (fits or string or named)):
+            candidates.append(_Candidate(entry, fits, string, entry.code in successors, entry.code in hints))
+    return _Plan(written, clean, service, billed, tuple(candidates))
 
 
-def _signals(entry: CodeEntry, written: str, clean: str, read_as: str | None, facts: Mapping[str, Any],
-             kb: KnowledgeBase, service: str, hints: set[str], successors: set[str]) -> _Signals | None:
-    """The candidate's signals, or None when it should not be offered at all."""
-    fits = entry.service_kind == service
-    string = code_similarity(written, entry.code) if read_as not in kb.codes else 0.0
-    string = string if string >= MIN_CODE_SIMILARITY else 0.0
-    named = entry.code in hints or entry.code in successors
-    # Cheap signals first: the rule re-check runs only for codes that could be offered.
-    if (entry.code == read_as and fits) or not (fits or string or named):
+def _ranked(plan: _Plan, facts: Mapping[str, Any], kb: KnowledgeBase,
+            rankings: dict[Any, tuple[Suggestion, ...]]) -> list[Suggestion]:
+    """The top suggestions of a plan for these facts, remembered in ``rankings`` by the
+    outcome of every candidate's own rules (all else in a ranking is fixed by the plan)."""
+    outcomes = tuple(_outcome(c.entry.code, facts, kb) for c in plan.candidates)
+    if outcomes not in rankings:
+        ranked = []
+        for candidate, outcome in zip(plan.candidates, outcomes):
+            signals = _signals(candidate, outcome, plan, kb)
+            if signals is not None:
+                reason = _scenario_reason(candidate.entry, plan.written, plan.clean, plan.service,
+                                          signals, plan.billed)
+                ranked.append(Suggestion(candidate.entry.code, candidate.entry.name, signals.score, reason))
+        rankings[outcomes] = tuple(_top(ranked))
+    return list(rankings[outcomes])
+
+
+def _outcome(code: str, facts: Mapping[str, Any], kb: KnowledgeBase) -> tuple[str, tuple[str, ...]]:
+    verdict, rule_ids = rulefit.own_rules(code, facts, kb)
+    return verdict, tuple(rule_ids)
+
+
+def _signals(candidate: _Candidate, outcome: tuple[str, tuple[str, ...]], plan: _Plan,
+             kb: KnowledgeBase) -> _Signals | None:
+    """The candidate's signals, or None when its own rules say it should not be offered."""
+    verdict, rule_ids = outcome
+    named = candidate.hinted or candidate.successor
+    if verdict == "rejected" or not (candidate.fits or named or verdict == "accepted"):
         return None
-    verdict, rule_ids = rulefit.own_rules(entry.code, facts, kb)
-    if verdict == "rejected" or not (fits or named or verdict == "accepted"):
-        return None
-    successor = entry.code in successors
-    closeness = 1.0 if successor else _proximity(kb, clean).get(entry.code, 0.0)
-    stands_in = fits or (successor and entry.service_kind in (None, service))
-    return _Signals(fits, stands_in, verdict, tuple(rule_ids), closeness, string,
-                    entry.code in hints, successor)
+    entry = candidate.entry
+    closeness = 1.0 if candidate.successor else _proximity(kb, plan.clean).get(entry.code, 0.0)
+    stands_in = candidate.fits or (candidate.successor and entry.service_kind in (None, plan.service))
+    return _Signals(candidate.fits, stands_in, verdict, rule_ids, closeness, candidate.string,
+                    candidate.hinted, candidate.successor)
 
 
 def _proximity(kb: KnowledgeBase, code: str) -> dict[str, float]:
@@ -273,7 +337,7 @@ def _as_billed(written: str, facts: Mapping[str, Any], kb: KnowledgeBase) -> lis
     """The code asked about itself, when it already fits the scenario (so the answer says so)."""
     clean, _ = clean_code(written)
     entry = kb.codes.get(clean)
-    service = (facts.get("service") or {}).get("kind") if isinstance(facts.get("service"), Mapping) else None
+    service = _service_kind(facts)
     if entry is None or entry.removed is not None or entry.service_kind != service:
         return []
     verdict, rule_ids = rulefit.own_rules(clean, facts, kb)
@@ -285,6 +349,15 @@ def _as_billed(written: str, facts: Mapping[str, Any], kb: KnowledgeBase) -> lis
     return [Suggestion(clean, entry.name, 1.0 if verdict == "accepted" else 0.85,
                        f"{clean} already fits: it is the code for {_words(service)}, what the "
                        f"scenario says was done{held}")]
+
+
+def _service_kind(facts: Mapping[str, Any]) -> Any:
+    """``service.kind`` when ``service`` is a mapping (a plain dict tested first: the abc check
+    is slow and this runs for every scenario that gets suggestions)."""
+    section = facts.get("service")
+    if type(section) is dict or isinstance(section, _abc.Mapping):
+        return (section or {}).get("kind")
+    return None
 
 
 def _words(kind: str | None) -> str:
