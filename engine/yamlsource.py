@@ -37,7 +37,6 @@ Reader = Callable[[str, str], list["Document"]]
 
 _STD = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {f"{_STD}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
-_DOC_SPLIT = re.compile(r"^(---|\.\.\.)(?:[ \t].*)?\r?$")          # a CRLF file ends lines in \r
 _INT = re.compile(r"[-+]?[0-9]+")
 _BOOLS = {"true": True, "false": False}
 _EMPTY_DOCUMENT = "document is empty (null): expected a mapping of keys to values"
@@ -109,21 +108,33 @@ def _error_document(path: str, line: int, col: int, message: str) -> Document:
 
 
 def _split_documents(text: str) -> list[tuple[int, str]]:
-    """(first line index, text) per document; marker lines become blank to keep line numbers."""
-    lines = text.split("\n")
+    """(first line index, text) per document; marker lines become blank to keep line numbers.
+
+    The markers are found by one multi-line regex search over the whole text, and a chunk is
+    sliced out of it, not joined from its lines: a 10,000-document file was cut line by line
+    in Python before (tests/test_fastyaml.py compares both ways on every bundled, malformed
+    and generated file).
+    """
     chunks: list[tuple[int, str]] = []
-    start, current = 0, []
-    for number, line in enumerate(lines):
-        if _DOC_SPLIT.match(line):
-            chunks.append((start, current))
-            start, current = number, [""]
-            rest = line[3:].strip()
-            if rest and not rest.startswith("#") and line.startswith("---"):
-                current = [" " * 3 + line[3:]]
-        else:
-            current.append(line)
-    chunks.append((start, current))
-    return [(s, "\n".join(c)) for s, c in chunks if any(_meaningful(x) for x in c)]
+    start, begin, head, number, counted = 0, 0, "", 0, 0
+    for marker in _MARKERS.finditer("\n" + text):       # offsets in it are 1 past the text's
+        at = marker.start(1) - 1
+        number += text.count("\n", counted, at)
+        counted = at
+        chunks.append((start, head + text[begin:max(begin, at - 1)]))
+        line = marker.group(1)
+        rest = line[3:].strip()
+        inline = rest and not rest.startswith("#") and line.startswith("---")
+        start, head, begin = number, (" " * 3 + line[3:]) if inline else "", marker.end(1) - 1
+    chunks.append((start, head + text[begin:]))
+    return [(s, c) for s, c in chunks if _MEANINGFUL.search(c)]
+
+
+# A document marker line (---, ... alone or before a space or tab; a CRLF file ends lines in \r),
+# led by the newline before it so the regex engine looks for that literal, not at every character.
+_MARKERS = re.compile(r"\n((?:---|\.\.\.)(?:[ \t][^\n]*)?\r?)(?=\n|\Z)")
+# A line that is not blank, a comment or a directive: what _meaningful tells of one line.
+_MEANINGFUL = re.compile(r"^[^\S\n]*[^\s#%]", re.M)
 
 
 def _meaningful(line: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,46 @@ def test_yaml_1_2_scalars_on_the_default_path() -> None:
     data = docs[0].data
     assert (data["a"], data["c"], data["d"], data["e"], data["q"][2]) == ("yes", 12, 10, 1000, "on")
     assert docs[0].positions["t"] == (21, 4)
+
+
+_DOC_SPLIT = re.compile(r"^(---|\.\.\.)(?:[ \t].*)?\r?$")
+
+
+def _split_line_by_line(text: str) -> list[tuple[int, str]]:
+    """The document splitter as first written: every line tested and the chunks joined again."""
+    lines = text.split("\n")
+    chunks: list[tuple[int, list[str]]] = []
+    start, current = 0, []
+    for number, line in enumerate(lines):
+        if _DOC_SPLIT.match(line):
+            chunks.append((start, current))
+            start, current = number, [""]
+            rest = line[3:].strip()
+            if rest and not rest.startswith("#") and line.startswith("---"):
+                current = [" " * 3 + line[3:]]
+        else:
+            current.append(line)
+    chunks.append((start, current))
+    return [(s, "\n".join(c)) for s, c in chunks if any(ys._meaningful(x) for x in c)]
+
+
+SPLIT_EDGES = ["", "\n", "---", "---\n", "a: 1", "a: 1\n---", "---\n---\n", "...\n...", "--- \n...\t# x\n",
+               "a: 1\r\n---\r\nb: 2\r\n", "--- {a: 1}\n--- # c\nb: 2\n", "--- |\n  t\n---x\n----\n --- \n",
+               "# only\n%YAML 1.2\n---\n  \t\n\x1c\n\u3000\n", "a\n--- \u3000\n#c\n", "---\t{b: 2}\n... x\n",
+               "\n\n---\n\n\na: 1\n\n...\n\n", "--- >\n  f\n", "x\n---\r\n\r\ny\r", "a: '\n---\n'\n"]
+
+
+@pytest.mark.parametrize("path", _corpus(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_documents_are_cut_as_line_by_line_cutting_cut_them(path: Path) -> None:
+    text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    assert ys._split_documents(text) == _split_line_by_line(text)
+
+
+def test_document_cutting_edges_and_generated_files() -> None:
+    import sys
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import scenario_gen as gen
+    generated = "---\n".join(gen.to_yaml(d) for d in gen.scenarios(300, seed=3))
+    for text in SPLIT_EDGES + list(TRICKY.values()) + [generated, generated.replace("\n", "\r\n")]:
+        assert ys._split_documents(text) == _split_line_by_line(text), repr(text[:80])
+    assert len(ys._split_documents(generated)) == 300
