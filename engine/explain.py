@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, Iterable, Mapping
 
-from .conditions import GROUPS, RECORD_OPS, compare, describe, fact_paths, holds, operand_value
+from .conditions import COMPARISONS, GROUPS, RECORD_OPS, compare, describe, fact_paths, holds, operand_value
 from .model import Because, Condition, Finding, KnowledgeBase, Rule, Scenario, Trace, lookup
 from .positions import JsonLinePositions, line_of, reaches, steps
 from .rulefit import per_kb
@@ -23,9 +23,10 @@ from .vocabulary import fact_fields
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
+_set = object.__setattr__
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Judgement:
     """The verdict and findings derived from one trace."""
 
@@ -33,6 +34,12 @@ class Judgement:
     missing_facts: tuple[str, ...]
     findings: tuple[Finding, ...]
     fired: tuple[str, ...]
+
+    def __init__(self, verdict: str, missing_facts: tuple[str, ...], findings: tuple[Finding, ...],
+                 fired: tuple[str, ...]) -> None:
+        # One per scenario: the instance dict set at once, as model.Because does.
+        _set(self, "__dict__", {"verdict": verdict, "missing_facts": missing_facts,
+                                "findings": findings, "fired": fired})
 
 
 @dataclass(frozen=True)
@@ -55,14 +62,41 @@ class Check:
 
 def judge(scenario: Scenario, trace: Trace, kb: KnowledgeBase) -> Judgement:
     """Findings (sorted by severity, topic, rule) and the verdict for one evaluated scenario."""
-    fired = _unique(f.rule for f in trace.firings)
-    derived_by = _derived_by(trace)
+    names = tuple([f.rule for f in trace.firings])
+    known = _firing_sets(kb)
+    group = known.get(names) or _firings_of(known, names, kb)
+    scene = _Scene(scenario, trace.asserted, kb, _derived_by(trace))
+    findings = tuple([_finding(plan, scene) for plan in group.plans])
+    verdict, missing = group.decided or ("needs-review", _missing_for_fit(scenario, trace.asserted, kb))
+    return Judgement(verdict, missing, findings, group.fired)
+
+
+@dataclass(frozen=True)
+class _Firings:
+    """What a trace's fired rule names decide on their own: the plans in finding order, the
+    names sorted and, when a rule decided, the verdict and its missing facts. A batch meets
+    few such sequences, so each is worked out once per kb."""
+
+    plans: tuple["_Plan", ...]
+    fired: tuple[str, ...]
+    decided: tuple[str, tuple[str, ...]] | None
+
+
+def _firing_sets(kb: KnowledgeBase) -> dict[tuple[str, ...], _Firings]:
+    memo = per_kb(kb)
+    known = memo.get("explain.firings")
+    if known is None or len(known) >= 4096:       # bounded: odd batches may meet many sequences
+        known = memo["explain.firings"] = {}
+    return known
+
+
+def _firings_of(known: dict[tuple[str, ...], _Firings], names: tuple[str, ...], kb: KnowledgeBase) -> _Firings:
+    fired = _unique(names)
     plans = _plans(kb)
     chosen = [p for p in (plans[n] if n in plans else _plan_for(plans, n, kb) for n in fired) if p]
-    scene = _Scene(scenario, trace.asserted, kb, derived_by)
-    findings = [_finding(plan, scene) for plan in sorted(chosen, key=_ORDER)]
-    verdict, missing = _verdict([p.rule for p in chosen], scenario, trace.asserted, kb)
-    return Judgement(verdict, missing, tuple(findings), tuple(sorted(fired)))
+    group = known[names] = _Firings(tuple(sorted(chosen, key=_ORDER)), tuple(sorted(fired)),
+                                    _decided([p.rule for p in chosen]))
+    return group
 
 
 def _unique(items: Iterable[str]) -> list[str]:
@@ -77,8 +111,9 @@ def _derived_by(trace: Trace) -> dict[str, str]:
     return out
 
 
-def _verdict(rules: list[Rule], scenario: Scenario, facts: Mapping[str, Any],
-             kb: KnowledgeBase) -> tuple[str, tuple[str, ...]]:
+def _decided(rules: list[Rule]) -> tuple[str, tuple[str, ...]] | None:
+    """The verdict and missing facts the fired rules decide; None when none decided (then
+    the missing facts are those the deciding rules for the code would read)."""
     effects = {r.verdict for r in rules}
     if "inappropriate" in effects:
         return "inappropriate", ()
@@ -86,7 +121,7 @@ def _verdict(rules: list[Rule], scenario: Scenario, facts: Mapping[str, Any],
         return "needs-review", tuple(_unique(p for r in rules for p in r.missing))
     if "appropriate" in effects:
         return "appropriate", ()
-    return "needs-review", _missing_for_fit(scenario, facts, kb)
+    return None
 
 
 def _missing_for_fit(scenario: Scenario, facts: Mapping[str, Any], kb: KnowledgeBase) -> tuple[str, ...]:
@@ -175,9 +210,22 @@ class _Plan:
     form: str
     holes: tuple["_Placeholder", ...]
     order: tuple[int, str, str]
+    distinct: bool               # each part cites one fact, no two the same: nothing to dedupe
 
 
-_Part = Any      # _Cite | _Operand | a Condition (an any group, a record test, a derived fact)
+@dataclass(frozen=True)
+class _Records:
+    """A record test: the held parts of its record condition and, for an ``any_record`` whose
+    condition is one field compared with a literal, that comparison (op, keys, literal), which
+    is all ``holds`` does for a record then."""
+
+    every: bool                  # all_records: every record held
+    child: Condition
+    parts: tuple["_Part", ...]
+    field_test: tuple[str, tuple[str, ...], Any] | None
+
+
+_Part = Any      # _Cite | _Operand | _Records | a Condition (an any group, a derived fact)
 _ORDER = attrgetter("order")
 _CODE_LINE = "procedure.code"              # where the computed code. facts are cited
 _CODE_ROUTE = ("procedure", "code")
@@ -201,8 +249,11 @@ def _plan_for(plans: dict[str, _Plan | None], name: str, kb: KnowledgeBase) -> _
 
 def _plan(rule: Rule) -> _Plan:
     form, holes = _template(rule.message)
-    return _Plan(rule, _held_parts(rule.when), form, holes,
-                 (SEVERITY_ORDER[rule.severity], rule.topic, rule.id))
+    parts = _held_parts(rule.when)
+    labels = [p.path if type(p) is _Cite else f"derived.{p.name}" for p in parts
+              if type(p) is _Cite or type(p) is Condition and p.op == "derived"]
+    return _Plan(rule, parts, form, holes, (SEVERITY_ORDER[rule.severity], rule.topic, rule.id),
+                 len(labels) == len(parts) == len(set(labels)))
 
 
 class _Scene:
@@ -235,7 +286,8 @@ class _Scene:
 
 def _finding(plan: _Plan, scene: _Scene) -> Finding:
     rule = plan.rule
-    because = tuple(_dedupe(_because(plan.parts, scene, [])))
+    because = _because(plan.parts, scene, [])
+    because = tuple(because if plan.distinct else _dedupe(because))
     message = plan.form.format(*[_fill(h, scene.scenario, scene.facts) for h in plan.holes]) \
         if plan.holes else rule.message
     return Finding(rule.id, rule.title, rule.topic, rule.severity, message, because, rule.recommend,
@@ -316,9 +368,12 @@ def _get(data: Any, keys: tuple[str, ...]) -> Any:
     """``model.lookup`` of a path already split into its keys (plans split each path once)."""
     value = data
     for key in keys:
-        if type(value) is not dict and not isinstance(value, _abc.Mapping) or key not in value:
+        if type(value) is dict:               # facts are plain dicts: an absent key gives None
+            value = value.get(key)
+        elif value is None or not isinstance(value, _abc.Mapping) or key not in value:
             return None
-        value = value[key]
+        else:
+            value = value[key]
     return value
 
 
@@ -344,21 +399,29 @@ def _because(parts: tuple[_Part, ...], scene: _Scene, out: list[Because],
                 out.append(hit if hit is not None else scene.cited.setdefault(part.key, _cite(part, scene)))
         elif kind is _Operand:
             _operand_because(part, scene, out)
+        elif kind is _Records:
+            _records_because(part, scene, out)
         elif part.op == "any":
             for c in part.children:
                 if _holds(c, scene, item):
                     _because(_held_parts(c), scene, out, item)
-        elif part.op == "derived":
+        else:
             out.append(_derived_because(part.name or "", scene))
-        else:                                   # a record test
-            child = part.children[0]
-            parts_of_child = _held_parts(child)
-            every = part.op == "all_records"
-            tables = scene.kb.tables
-            for i, record in enumerate(scene.facts.get("records") or []):
-                if every or holds(child, scene.facts, tables, record):
-                    _because(parts_of_child, scene, out, i)
     return out
+
+
+def _records_because(part: _Records, scene: _Scene, out: list[Because]) -> None:
+    """The facts behind each record that held (every record, for ``all_records``)."""
+    facts, tables, test = scene.facts, scene.kb.tables, part.field_test
+    for i, record in enumerate(facts.get("records") or []):
+        if part.every:
+            held = True
+        elif test is not None and record is not None:
+            held = compare(test[0], _get(record, test[1]), test[2])
+        else:
+            held = holds(part.child, facts, tables, record)
+        if held:
+            _because(part.parts, scene, out, i)
 
 
 def _held_parts(cond: Condition) -> tuple[_Part, ...]:
@@ -385,9 +448,21 @@ _HELD_PARTS: dict[int, tuple[Condition, tuple[_Part, ...]]] = {}
 def _flatten(cond: Condition) -> list[_Part]:
     if cond.op == "all":
         return [p for c in cond.children for p in _flatten(c)]
-    if cond.op in GROUPS or cond.op in RECORD_OPS or cond.op == "derived":
+    if cond.op in RECORD_OPS:
+        child = cond.children[0]
+        return [_Records(cond.op == "all_records", child, _held_parts(child), _field_test(child))]
+    if cond.op in GROUPS or cond.op == "derived":
         return [cond]
     return [_compiled(o) for o in (cond.operand, cond.value) if isinstance(o, dict)]
+
+
+def _field_test(cond: Condition) -> tuple[str, tuple[str, ...], Any] | None:
+    """(op, keys, literal) when ``cond`` compares one field with a literal, else None."""
+    operand = cond.operand
+    if cond.op in COMPARISONS and isinstance(operand, dict) and "fact" in operand \
+            and not isinstance(cond.value, dict):
+        return cond.op, tuple(operand["fact"].split(".")), cond.value
+    return None
 
 
 def _compiled(operand: Mapping[str, Any]) -> _Cite | _Operand:
@@ -423,7 +498,13 @@ def _cite(cite: _Cite, scene: _Scene) -> Because:
     evaluated fact, cited at the code's line."""
     if cite.computed:
         return Because(cite.path, _get(scene.facts, cite.keys), scene.line(_CODE_LINE, _CODE_ROUTE))
-    return Because(cite.path, _get(scene.data, cite.keys), scene.line(cite.path, cite.route))
+    value = _get(scene.data, cite.keys)
+    route = cite.route
+    if scene.json:                            # scene.line, written out: most cites come here
+        positions = scene.positions
+        return Because(cite.path, value, positions.line if route is not None and reaches(positions.data, route)
+                       else None)
+    return Because(cite.path, value, line_of(scene.positions, cite.path, route))
 
 
 def _field_cite(cite: _Cite, scene: _Scene, item: int) -> Because:
