@@ -264,3 +264,16 @@ def test_scenarios_judged_in_another_order_get_the_same_judgements(jsonl, kb20):
     assert forward == backward
     assert len({b.line for j in forward for f in j.findings for b in f.because}) > 20
 
+
+
+def test_findings_made_from_a_plan_are_findings_made_by_their_class(jsonl, kb20):
+    """judge fills a copy of each rule's instance dict instead of calling Finding(...)."""
+    names = [f.name for f in dataclasses.fields(Finding)]
+    with Judge(kb20) as judge:
+        findings = [f for s in jsonl[:40] for f in judge.trace(s)[1].findings]
+    assert len(findings) > 40
+    for finding in findings:
+        plain = Finding(*(getattr(finding, n) for n in names))
+        assert type(finding) is Finding and list(vars(finding)) == names
+        assert finding == plain and repr(finding) == repr(plain)       # (values may be lists: no hash)
+        assert pickle.loads(pickle.dumps(finding)) == finding and finding.to_dict() == plain.to_dict()
