@@ -227,7 +227,7 @@ class _Records:
     field_test: tuple[str, tuple[str, ...], Any] | None
 
 
-_Part = Any      # _Cite | _Operand | _Records | a Condition (an any group, a derived fact)
+_Part = Any      # _Cite | _Operand | _Records | _Derived | an any group (a Condition)
 _ORDER = attrgetter("order")
 _CODE_LINE = "procedure.code"              # where the computed code. facts are cited
 _CODE_ROUTE = ("procedure", "code")
@@ -252,8 +252,7 @@ def _plan_for(plans: dict[str, _Plan | None], name: str, kb: KnowledgeBase) -> _
 def _plan(rule: Rule) -> _Plan:
     form, holes = _template(rule.message)
     parts = _held_parts(rule.when)
-    labels = [p.path if type(p) is _Cite else f"derived.{p.name}" for p in parts
-              if type(p) is _Cite or type(p) is Condition and p.op == "derived"]
+    labels = [p.path if type(p) is _Cite else p.label for p in parts if type(p) in (_Cite, _Derived)]
     fields = vars(Finding(rule.id, rule.title, rule.topic, rule.severity, "", (), rule.recommend, rule.source))
     return _Plan(rule, parts, form, holes, (SEVERITY_ORDER[rule.severity], rule.topic, rule.id),
                  len(labels) == len(parts) == len(set(labels)), fields)
@@ -265,7 +264,7 @@ class _Scene:
     are frozen; equal values, shared or not)."""
 
     __slots__ = ("scenario", "data", "facts", "positions", "json", "kb", "derived_by", "derived",
-                 "cited", "cited_fields", "cited_derived")
+                 "cited", "cited_fields")
 
     def __init__(self, scenario: Scenario, facts: Mapping[str, Any], kb: KnowledgeBase,
                  derived_by: Mapping[str, str]) -> None:
@@ -277,7 +276,6 @@ class _Scene:
         self.derived: frozenset[str] | None = None                # the derived names, when an any needs them
         self.cited: dict[str, Because] = {}                       # by fact path
         self.cited_fields: dict[str, Because] = {}                # by record field path (records[i].f)
-        self.cited_derived: dict[str, Because] = {}               # by derived fact name
 
     def line(self, path: str, route: tuple[str | int, ...] | None) -> int | None:
         """``line_of(positions, path)`` of a path whose steps are known."""
@@ -407,12 +405,12 @@ def _because(parts: tuple[_Part, ...], scene: _Scene, out: list[Because],
             _operand_because(part, scene, out)
         elif kind is _Records:
             _records_because(part, scene, out)
-        elif part.op == "any":
+        elif kind is _Derived:
+            out.append(part.because(scene.derived_by.get(part.name)))
+        else:                                   # an any group
             for c in part.children:
                 if _holds(c, scene, item):
                     _because(_held_parts(c), scene, out, item)
-        else:
-            out.append(_derived_because(part.name or "", scene))
     return out
 
 
@@ -457,7 +455,9 @@ def _flatten(cond: Condition) -> list[_Part]:
     if cond.op in RECORD_OPS:
         child = cond.children[0]
         return [_Records(cond.op == "all_records", child, _held_parts(child), _field_test(child))]
-    if cond.op in GROUPS or cond.op == "derived":
+    if cond.op == "derived":
+        return [_Derived(cond.name)]
+    if cond.op in GROUPS:
         return [cond]
     return [_compiled(o) for o in (cond.operand, cond.value) if isinstance(o, dict)]
 
@@ -524,11 +524,21 @@ def _field_cite(cite: _Cite, scene: _Scene, item: int) -> Because:
     return hit
 
 
-def _derived_because(name: str, scene: _Scene) -> Because:
-    hit = scene.cited_derived.get(name)
-    if hit is None:
-        hit = scene.cited_derived[name] = Because(f"derived.{name}", True, None, scene.derived_by.get(name))
-    return hit
+class _Derived:
+    """A derived fact a rule tests, cited as true with the rule that derived it. The entry
+    depends on that rule alone, so each is made once and shared by every scenario."""
+
+    __slots__ = ("name", "label", "made")
+
+    def __init__(self, name: str | None) -> None:
+        self.name, self.label = name or "", f"derived.{name}"
+        self.made: dict[str | None, Because] = {}          # by deriving rule: a handful at most
+
+    def because(self, derived_by: str | None) -> Because:
+        hit = self.made.get(derived_by)
+        if hit is None:
+            hit = self.made[derived_by] = Because(self.label, True, None, derived_by)
+        return hit
 
 
 def _operand_label(operand: Mapping[str, Any]) -> str:
