@@ -4,6 +4,13 @@ and its missing facts, the derivation tree, and the why-not of a rule that did n
 Pure functions: they read the trace (the fact the engine saw, the firings in order) and
 re-walk each fired rule's conditions over that same fact to say which parts held, with the
 values seen and the scenario lines they came from. Nothing is re-run through the engine.
+
+A batch explains the same few rules thousands of times, so what depends on the kb alone is
+worked out once per kb (kept in ``rulefit.per_kb``): each rule's plan (the facts it cites,
+their split keys and position steps, the parts that need ``holds``, its message form and
+sort key), the verdict of each sequence of fired rules, the facts a fit would read per code.
+Judging a scenario then only looks values and lines up. tests/test_explain_fast.py and
+tests/test_explain_plans.py hold every shortcut to the plain algorithm.
 """
 
 from __future__ import annotations
