@@ -4,25 +4,37 @@ and its missing facts, the derivation tree, and the why-not of a rule that did n
 Pure functions: they read the trace (the fact the engine saw, the firings in order) and
 re-walk each fired rule's conditions over that same fact to say which parts held, with the
 values seen and the scenario lines they came from. Nothing is re-run through the engine.
+
+A batch explains the same few rules thousands of times, so what depends on the kb alone is
+worked out once per kb (kept in ``rulefit.per_kb``): each rule's plan (the facts it cites,
+their split keys and position steps, the parts that need ``holds``, its message form and
+sort key), the verdict of each sequence of fired rules, the facts a fit would read per code.
+Judging a scenario then only looks values and lines up. tests/test_explain_fast.py and
+tests/test_explain_plans.py hold every shortcut to the plain algorithm.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections import abc as _abc
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, Iterable, Mapping
 
-from .conditions import GROUPS, RECORD_OPS, compare, describe, fact_paths, holds, operand_value
+from .conditions import COMPARISONS, GROUPS, RECORD_OPS, compare, describe, fact_paths, holds, operand_value
 from .model import Because, Condition, Finding, KnowledgeBase, Rule, Scenario, Trace, lookup
-from .positions import line_of
+from .positions import JsonLinePositions, line_of, reaches, steps
+from .rulefit import per_kb
 from .vocabulary import fact_fields
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
+_set = object.__setattr__
+_new = object.__new__
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Judgement:
     """The verdict and findings derived from one trace."""
 
@@ -30,6 +42,12 @@ class Judgement:
     missing_facts: tuple[str, ...]
     findings: tuple[Finding, ...]
     fired: tuple[str, ...]
+
+    def __init__(self, verdict: str, missing_facts: tuple[str, ...], findings: tuple[Finding, ...],
+                 fired: tuple[str, ...]) -> None:
+        # One per scenario: the instance dict set at once, as model.Because does.
+        _set(self, "__dict__", {"verdict": verdict, "missing_facts": missing_facts,
+                                "findings": findings, "fired": fired})
 
 
 @dataclass(frozen=True)
@@ -52,13 +70,41 @@ class Check:
 
 def judge(scenario: Scenario, trace: Trace, kb: KnowledgeBase) -> Judgement:
     """Findings (sorted by severity, topic, rule) and the verdict for one evaluated scenario."""
-    fired = _unique(f.rule for f in trace.firings)
-    derived_by = _derived_by(trace)
-    rules = [r for r in map(kb.rule, fired) if r is not None]
-    findings = [_finding(rule, scenario, trace.asserted, kb, derived_by) for rule in rules]
-    findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.topic, f.rule))
-    verdict, missing = _verdict(rules, scenario, trace.asserted, kb)
-    return Judgement(verdict, missing, tuple(findings), tuple(sorted(fired)))
+    names = tuple([f.rule for f in trace.firings])
+    known = _firing_sets(kb)
+    group = known.get(names) or _firings_of(known, names, kb)
+    scene = _Scene(scenario, trace.asserted, kb, _derived_by(trace))
+    findings = tuple([_finding(plan, scene) for plan in group.plans])
+    verdict, missing = group.decided or ("needs-review", _missing_for_fit(scenario, trace.asserted, kb))
+    return Judgement(verdict, missing, findings, group.fired)
+
+
+@dataclass(frozen=True)
+class _Firings:
+    """What a trace's fired rule names decide on their own: the plans in finding order, the
+    names sorted and, when a rule decided, the verdict and its missing facts. A batch meets
+    few such sequences, so each is worked out once per kb."""
+
+    plans: tuple["_Plan", ...]
+    fired: tuple[str, ...]
+    decided: tuple[str, tuple[str, ...]] | None
+
+
+def _firing_sets(kb: KnowledgeBase) -> dict[tuple[str, ...], _Firings]:
+    memo = per_kb(kb)
+    known = memo.get("explain.firings")
+    if known is None or len(known) >= 4096:       # bounded: odd batches may meet many sequences
+        known = memo["explain.firings"] = {}
+    return known
+
+
+def _firings_of(known: dict[tuple[str, ...], _Firings], names: tuple[str, ...], kb: KnowledgeBase) -> _Firings:
+    fired = _unique(names)
+    plans = _plans(kb)
+    chosen = [p for p in (plans[n] if n in plans else _plan_for(plans, n, kb) for n in fired) if p]
+    group = known[names] = _Firings(tuple(sorted(chosen, key=_ORDER)), tuple(sorted(fired)),
+                                    _decided([p.rule for p in chosen]))
+    return group
 
 
 def _unique(items: Iterable[str]) -> list[str]:
@@ -73,8 +119,9 @@ def _derived_by(trace: Trace) -> dict[str, str]:
     return out
 
 
-def _verdict(rules: list[Rule], scenario: Scenario, facts: Mapping[str, Any],
-             kb: KnowledgeBase) -> tuple[str, tuple[str, ...]]:
+def _decided(rules: list[Rule]) -> tuple[str, tuple[str, ...]] | None:
+    """The verdict and missing facts the fired rules decide; None when none decided (then
+    the missing facts are those the deciding rules for the code would read)."""
     effects = {r.verdict for r in rules}
     if "inappropriate" in effects:
         return "inappropriate", ()
@@ -82,18 +129,33 @@ def _verdict(rules: list[Rule], scenario: Scenario, facts: Mapping[str, Any],
         return "needs-review", tuple(_unique(p for r in rules for p in r.missing))
     if "appropriate" in effects:
         return "appropriate", ()
-    return "needs-review", _missing_for_fit(scenario, facts, kb)
+    return None
 
 
 def _missing_for_fit(scenario: Scenario, facts: Mapping[str, Any], kb: KnowledgeBase) -> tuple[str, ...]:
     """When no rule decided, the absent facts that the deciding rules for this code read,
     following each derived fact they need back to the rules that derive it."""
-    code = lookup(facts, "procedure.code")
-    known = fact_fields()
-    deciding = [r for r in kb.rules if r.verdict == "appropriate" and (code in r.codes or not r.codes)]
-    paths = {p for r in deciding for p in _reads(r.when, kb, set())}
-    return tuple(sorted(p for p in paths if p in known and not p.startswith(("code.", "calc."))
-                        and lookup(facts, p) in (None, [])))
+    return tuple(p for p, keys in _fit_reads(kb, lookup(facts, "procedure.code"))
+                 if _get(facts, keys) in (None, []))
+
+
+def _fit_reads(kb: KnowledgeBase, code: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The scenario facts (sorted, with their keys) that the deciding rules for ``code`` read.
+
+    They depend on the kb and the code alone, so they are worked out once per kb for each code
+    that a deciding rule names; every other code has the same rules (those naming no code)."""
+    memo = per_kb(kb)
+    named, by_code = memo.get("explain.fit_reads") or memo.setdefault(
+        "explain.fit_reads", ({c for r in kb.rules if r.verdict == "appropriate" for c in r.codes}, {}))
+    key = code if type(code) is str and code in named else None
+    reads = by_code.get(key)
+    if reads is None:
+        rules = [r for r in kb.rules if r.verdict == "appropriate" and (key in r.codes or not r.codes)]
+        known = fact_fields()
+        paths = {p for r in rules for p in _reads(r.when, kb, set())}
+        reads = by_code[key] = tuple((p, tuple(p.split("."))) for p in sorted(paths)
+                                     if p in known and not p.startswith(("code.", "calc.")))
+    return reads
 
 
 def _reads(cond: Condition, kb: KnowledgeBase, seen: set[str]) -> list[str]:
@@ -113,11 +175,134 @@ def _reads(cond: Condition, kb: KnowledgeBase, seen: set[str]) -> list[str]:
     return [cond.operand["fact"]]
 
 
-def _finding(rule: Rule, scenario: Scenario, facts: Mapping[str, Any], kb: KnowledgeBase,
-             derived_by: Mapping[str, str]) -> Finding:
-    because = tuple(_dedupe(_because(rule.when, scenario, facts, kb, derived_by, [])))
-    return Finding(rule.id, rule.title, rule.topic, rule.severity,
-                   render_message(rule.message, scenario, facts), because, rule.recommend, rule.source)
+# ---------------------------------------------------------------- explanation plans
+
+@dataclass(frozen=True)
+class _Cite:
+    """A fact a finding cites with its value and line: a plain fact test of a fired rule, a
+    fact compared with another value, or an input of a computed operand."""
+
+    path: str
+    keys: tuple[str, ...]                  # ``path.split(".")``: the steps model.lookup takes
+    route: tuple[str | int, ...] | None    # ``steps(path)``: the steps its line is found by
+    computed: bool                         # a ``code.`` fact: from the evaluated fact, at the code's line
+    plain: bool                            # keys == route: a record's field is at ("records", i, *keys)
+    key: str | None                        # under which a scenario's findings share the entry
+
+
+def _cite_of(path: str, computed: bool) -> _Cite:
+    """The cite of ``path``; the odd input of a computed operand named ``code.``, read as
+    written unlike a cited ``code.`` fact, is never shared (key None)."""
+    keys, route = tuple(path.split(".")), steps(path)
+    return _Cite(path, keys, route, computed, route == keys,
+                 path if computed == path.startswith("code.") else None)
+
+
+@dataclass(frozen=True)
+class _Operand:
+    """A computed operand (days, a look-up, a calculation, a count): its inputs, then its value."""
+
+    operand: Mapping[str, Any]
+    label: str
+    inputs: tuple[_Cite, ...]
+    stated_only: bool                      # a calculation cites only the inputs the scenario states
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How to explain one rule's firing, worked out once per kb and rule: the parts of its
+    condition that hold whenever it does, its message form and where its finding sorts."""
+
+    rule: Rule
+    parts: tuple["_Part", ...]
+    form: str
+    holes: tuple["_Placeholder", ...]
+    order: tuple[int, str, str]
+    distinct: bool               # each part cites one fact, no two the same: nothing to dedupe
+    fields: Mapping[str, Any]    # the finding's instance dict, message and because left to fill
+
+
+@dataclass(frozen=True)
+class _Records:
+    """A record test: the held parts of its record condition and, for an ``any_record`` whose
+    condition is one field compared with a literal, that comparison (op, keys, literal), which
+    is all ``holds`` does for a record then."""
+
+    every: bool                  # all_records: every record held
+    child: Condition
+    parts: tuple["_Part", ...]
+    field_test: tuple[str, tuple[str, ...], Any] | None
+
+
+_Part = Any      # _Cite | _Operand | _Records | _Derived | an any group (a Condition)
+_ORDER = attrgetter("order")
+_CODE_LINE = "procedure.code"              # where the computed code. facts are cited
+_CODE_ROUTE = ("procedure", "code")
+
+
+def _plans(kb: KnowledgeBase) -> dict[str, _Plan | None]:
+    """This kb's plans by fired rule name (an id or an alias; None for a name it lacks).
+    Kept in the kb's own memo, so another kb never sees them."""
+    memo = per_kb(kb)
+    plans = memo.get("explain.plans")
+    if plans is None:
+        plans = memo["explain.plans"] = {}
+    return plans
+
+
+def _plan_for(plans: dict[str, _Plan | None], name: str, kb: KnowledgeBase) -> _Plan | None:
+    rule = kb.rule(name)
+    plan = plans[name] = None if rule is None else _plan(rule)
+    return plan
+
+
+def _plan(rule: Rule) -> _Plan:
+    form, holes = _template(rule.message)
+    parts = _held_parts(rule.when)
+    labels = [p.path if type(p) is _Cite else p.label for p in parts if type(p) in (_Cite, _Derived)]
+    fields = vars(Finding(rule.id, rule.title, rule.topic, rule.severity, "", (), rule.recommend, rule.source))
+    return _Plan(rule, parts, form, holes, (SEVERITY_ORDER[rule.severity], rule.topic, rule.id),
+                 len(labels) == len(parts) == len(set(labels)), fields)
+
+
+class _Scene:
+    """One scenario being explained: what its findings read again and again, found once, and
+    the facts already cited, so a finding citing what another did shares its entry (entries
+    are frozen; equal values, shared or not)."""
+
+    __slots__ = ("scenario", "data", "facts", "positions", "json", "kb", "derived_by", "derived",
+                 "cited", "cited_fields")
+
+    def __init__(self, scenario: Scenario, facts: Mapping[str, Any], kb: KnowledgeBase,
+                 derived_by: Mapping[str, str]) -> None:
+        self.scenario, self.data, self.facts, self.kb = scenario, scenario.facts, facts, kb
+        positions = self.positions = scenario.positions
+        # A line of JSON Lines: a path has a line (the document's) when its steps reach a value.
+        self.json = type(positions) is JsonLinePositions and not positions.of_keys
+        self.derived_by = derived_by
+        self.derived: frozenset[str] | None = None                # the derived names, when an any needs them
+        self.cited: dict[str, Because] = {}                       # by fact path
+        self.cited_fields: dict[str, Because] = {}                # by record field path (records[i].f)
+
+    def line(self, path: str, route: tuple[str | int, ...] | None) -> int | None:
+        """``line_of(positions, path)`` of a path whose steps are known."""
+        if self.json:
+            positions = self.positions
+            return positions.line if route is not None and reaches(positions.data, route) else None
+        return line_of(self.positions, path, route)
+
+
+def _finding(plan: _Plan, scene: _Scene) -> Finding:
+    rule = plan.rule
+    because = _because(plan.parts, scene, [])
+    because = tuple(because if plan.distinct else _dedupe(because))
+    fields = plan.fields.copy()                  # Finding(...) of the rule's fields, made from
+    fields["message"] = plan.form.format(*[_fill(h, scene.scenario, scene.facts) for h in plan.holes]) \
+        if plan.holes else rule.message          # its instance dict (in field order): half the cost
+    fields["because"] = because
+    finding = _new(Finding)
+    _set(finding, "__dict__", fields)
+    return finding
 
 
 def _dedupe(items: list[Because]) -> list[Because]:
@@ -146,6 +331,7 @@ class _Placeholder:
     path: str
     computed: bool
     money: bool
+    keys: tuple[str, ...]
 
 
 @functools.lru_cache(maxsize=1024)     # messages are few and fixed per kb: parse each once
@@ -155,7 +341,8 @@ def _template(template: str) -> tuple[str, tuple[_Placeholder, ...]]:
     form = "{}".join(p.replace("{", "{{").replace("}", "}}") for p in parts[0::2])
     fields = fact_fields()
     holes = tuple(_Placeholder(path, path.startswith(("code.", "calc.")),
-                               _money_field(fields.get(path)) or _money_calc(path)) for path in parts[1::2])
+                               _money_field(fields.get(path)) or _money_calc(path), tuple(path.split(".")))
+                  for path in parts[1::2])
     return form, holes
 
 
@@ -164,7 +351,7 @@ def _money_field(spec: Any) -> bool:
 
 
 def _fill(placeholder: _Placeholder, scenario: Scenario, facts: Mapping[str, Any]) -> str:
-    value = lookup(facts if placeholder.computed else scenario.facts, placeholder.path)
+    value = _get(facts if placeholder.computed else scenario.facts, placeholder.keys)
     if value is None:
         return "(not stated)"
     if placeholder.money:
@@ -188,45 +375,70 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def _line(scenario: Scenario, path: str) -> int | None:
-    return line_of(scenario.positions, path)
+def _get(data: Any, keys: tuple[str, ...]) -> Any:
+    """``model.lookup`` of a path already split into its keys (plans split each path once)."""
+    value = data
+    for key in keys:
+        if type(value) is dict:               # facts are plain dicts: an absent key gives None
+            value = value.get(key)
+        elif value is None or not isinstance(value, _abc.Mapping) or key not in value:
+            return None
+        else:
+            value = value[key]
+    return value
 
 
-def _because(cond: Condition, scenario: Scenario, facts: Mapping[str, Any], kb: KnowledgeBase,
-             derived_by: Mapping[str, str], out: list[Because], item: int | None = None) -> list[Because]:
-    """Append to ``out`` the facts behind the parts of a condition that held; return ``out``.
+def _because(parts: tuple[_Part, ...], scene: _Scene, out: list[Because],
+             item: int | None = None) -> list[Because]:
+    """Append to ``out`` the facts behind ``parts`` (the held parts of a condition that held);
+    return ``out``.
 
-    ``cond`` is known to hold: it is a fired rule's ``when`` (the engine and
+    The condition is known to hold: it is a fired rule's ``when`` (the engine and
     ``conditions.holds`` agree, a differential test keeps them so) or a part found to hold.
     So every part of an ``all`` and every record of an ``all_records`` held too; only the
     parts of an ``any`` and the records of an ``any_record`` need checking.
     """
-    for part in _held_parts(cond):
-        if type(part) is str:                  # a fact compared with a literal
-            out.append(_fact_because(part, scenario, facts, item))
-            continue
-        op = part.op
-        if op == "any":
+    for part in parts:
+        kind = type(part)
+        if kind is _Cite:
+            if item is not None:
+                out.append(_field_cite(part, scene, item))
+            elif part.key is None:
+                out.append(_cite(part, scene))
+            else:
+                hit = scene.cited.get(part.key)
+                out.append(hit if hit is not None else scene.cited.setdefault(part.key, _cite(part, scene)))
+        elif kind is _Operand:
+            _operand_because(part, scene, out)
+        elif kind is _Records:
+            _records_because(part, scene, out)
+        elif kind is _Derived:
+            out.append(part.because(scene.derived_by.get(part.name)))
+        else:                                   # an any group
             for c in part.children:
-                if _holds(c, facts, kb, item, derived_by):
-                    _because(c, scenario, facts, kb, derived_by, out, item)
-        elif op == "derived":
-            out.append(Because(f"derived.{part.name}", True, None, derived_by.get(part.name or "")))
-        elif op in RECORD_OPS:
-            child = part.children[0]
-            for i, record in enumerate(facts.get("records") or []):
-                if op == "all_records" or holds(child, facts, kb.tables, record):
-                    _because(child, scenario, facts, kb, derived_by, out, i)
-        else:
-            for operand in (part.operand, part.value):    # both sides of a comparison of two values
-                if isinstance(operand, dict):
-                    _operand_because(operand, scenario, facts, kb, item, out)
+                if _holds(c, scene, item):
+                    _because(_held_parts(c), scene, out, item)
     return out
 
 
-def _held_parts(cond: Condition) -> tuple[Condition | str, ...]:
-    """``cond`` with its ``all`` groups flattened, each plain fact test as just its fact path:
-    the parts that hold whenever ``cond`` does. Worked out once per condition object."""
+def _records_because(part: _Records, scene: _Scene, out: list[Because]) -> None:
+    """The facts behind each record that held (every record, for ``all_records``)."""
+    facts, tables, test = scene.facts, scene.kb.tables, part.field_test
+    for i, record in enumerate(facts.get("records") or []):
+        if part.every:
+            held = True
+        elif test is not None and record is not None:
+            held = compare(test[0], _get(record, test[1]), test[2])
+        else:
+            held = holds(part.child, facts, tables, record)
+        if held:
+            _because(part.parts, scene, out, i)
+
+
+def _held_parts(cond: Condition) -> tuple[_Part, ...]:
+    """``cond`` with its ``all`` groups flattened, each fact it cites as a :class:`_Cite` and
+    each computed operand as an :class:`_Operand`: the parts that hold whenever ``cond`` does.
+    Worked out once per condition object."""
     hit = _HELD_PARTS.get(id(cond))
     if hit is not None and hit[0] is cond:
         return hit[1]
@@ -239,48 +451,101 @@ def _held_parts(cond: Condition) -> tuple[Condition | str, ...]:
 
 # Keyed on id(): conditions hold mappings, so they cannot be hashed. Each entry keeps its
 # condition alive, so the id cannot be reused by another condition while it is cached.
-_HELD_PARTS: dict[int, tuple[Condition, tuple[Condition | str, ...]]] = {}
+# What is cached depends on the condition alone (tables are read when judging), so a
+# condition shared by two kbs may share its entry.
+_HELD_PARTS: dict[int, tuple[Condition, tuple[_Part, ...]]] = {}
 
 
-def _flatten(cond: Condition) -> list[Condition | str]:
+def _flatten(cond: Condition) -> list[_Part]:
     if cond.op == "all":
         return [p for c in cond.children for p in _flatten(c)]
+    if cond.op in RECORD_OPS:
+        child = cond.children[0]
+        return [_Records(cond.op == "all_records", child, _held_parts(child), _field_test(child))]
+    if cond.op == "derived":
+        return [_Derived(cond.name)]
+    if cond.op in GROUPS:
+        return [cond]
+    return [_compiled(o) for o in (cond.operand, cond.value) if isinstance(o, dict)]
+
+
+def _field_test(cond: Condition) -> tuple[str, tuple[str, ...], Any] | None:
+    """(op, keys, literal) when ``cond`` compares one field with a literal, else None."""
     operand = cond.operand
-    if isinstance(operand, dict) and "fact" in operand and not isinstance(cond.value, dict):
-        return [operand["fact"]]
-    return [cond]
+    if cond.op in COMPARISONS and isinstance(operand, dict) and "fact" in operand \
+            and not isinstance(cond.value, dict):
+        return cond.op, tuple(operand["fact"].split(".")), cond.value
+    return None
 
 
-def _holds(cond: Condition, facts: Mapping[str, Any], kb: KnowledgeBase, item: int | None,
-           derived_by: Mapping[str, str]) -> bool:
-    record = (facts.get("records") or [])[item] if item is not None else None
-    return holds(cond, facts, kb.tables, record, frozenset(derived_by))
-
-
-def _operand_because(operand: Mapping[str, Any], scenario: Scenario, facts: Mapping[str, Any],
-                     kb: KnowledgeBase, item: int | None, out: list[Because]) -> None:
+def _compiled(operand: Mapping[str, Any]) -> _Cite | _Operand:
     if "fact" in operand:
-        out.append(_fact_because(operand["fact"], scenario, facts, item))
-        return
-    value = operand_value(operand, facts, kb.tables)
-    label = _operand_label(operand)
+        path = operand["fact"]
+        return _cite_of(path, path.startswith("code."))
     inputs = operand.get("days_between") or ([operand["by"]] if "by" in operand else [])
     if "calc" in operand:
         from .calculations import CALCULATIONS
-        inputs = [p for p in CALCULATIONS[operand["calc"]].reads if scenario.value(p) is not None]
-    out.extend(Because(p, scenario.value(p), _line(scenario, p)) for p in inputs)
-    out.append(Because(label, value, None))
+        inputs = CALCULATIONS[operand["calc"]].reads
+    cites = tuple(_cite_of(p, False) for p in inputs)
+    return _Operand(operand, _operand_label(operand), cites, "calc" in operand)
 
 
-def _fact_because(name: str, scenario: Scenario, facts: Mapping[str, Any], item: int | None) -> Because:
-    """A fact as written in the scenario (a record's field when ``item`` is given); the
-    computed ``code.`` facts come from the evaluated fact, cited at the code's line."""
-    if item is not None:
-        path = f"records[{item}].{name}"
-        return Because(path, lookup(scenario.facts["records"][item], name), _line(scenario, path))
-    if name.startswith("code."):
-        return Because(name, lookup(facts, name), _line(scenario, "procedure.code"))
-    return Because(name, lookup(scenario.facts, name), _line(scenario, name))
+def _holds(cond: Condition, scene: _Scene, item: int | None) -> bool:
+    facts = scene.facts
+    record = (facts.get("records") or [])[item] if item is not None else None
+    if scene.derived is None:
+        scene.derived = frozenset(scene.derived_by)
+    return holds(cond, facts, scene.kb.tables, record, scene.derived)
+
+
+def _operand_because(part: _Operand, scene: _Scene, out: list[Because]) -> None:
+    for cite in part.inputs:
+        value = _get(scene.data, cite.keys)
+        if value is not None or not part.stated_only:
+            out.append(Because(cite.path, value, scene.line(cite.path, cite.route)))
+    out.append(Because(part.label, operand_value(part.operand, scene.facts, scene.kb.tables), None))
+
+
+def _cite(cite: _Cite, scene: _Scene) -> Because:
+    """A fact as written in the scenario; the computed ``code.`` facts come from the
+    evaluated fact, cited at the code's line."""
+    if cite.computed:
+        return Because(cite.path, _get(scene.facts, cite.keys), scene.line(_CODE_LINE, _CODE_ROUTE))
+    value = _get(scene.data, cite.keys)
+    route = cite.route
+    if scene.json:                            # scene.line, written out: most cites come here
+        positions = scene.positions
+        return Because(cite.path, value, positions.line if route is not None and reaches(positions.data, route)
+                       else None)
+    return Because(cite.path, value, line_of(scene.positions, cite.path, route))
+
+
+def _field_cite(cite: _Cite, scene: _Scene, item: int) -> Because:
+    """A field of the ``item``-th record as written in the scenario."""
+    path = f"records[{item}].{cite.path}"
+    hit = scene.cited_fields.get(path)
+    if hit is None:
+        route = ("records", item, *cite.keys) if cite.plain else None
+        hit = scene.cited_fields[path] = Because(path, _get(scene.data["records"][item], cite.keys),
+                                                 scene.line(path, route))
+    return hit
+
+
+class _Derived:
+    """A derived fact a rule tests, cited as true with the rule that derived it. The entry
+    depends on that rule alone, so each is made once and shared by every scenario."""
+
+    __slots__ = ("name", "label", "made")
+
+    def __init__(self, name: str | None) -> None:
+        self.name, self.label = name or "", f"derived.{name}"
+        self.made: dict[str | None, Because] = {}          # by deriving rule: a handful at most
+
+    def because(self, derived_by: str | None) -> Because:
+        hit = self.made.get(derived_by)
+        if hit is None:
+            hit = self.made[derived_by] = Because(self.label, True, None, derived_by)
+        return hit
 
 
 def _operand_label(operand: Mapping[str, Any]) -> str:

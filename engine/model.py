@@ -175,7 +175,13 @@ class Trace:
     error: str | None = None
 
 
-@dataclass(frozen=True)
+# Explanations make a few of these per finding. A frozen dataclass's own __init__ sets each
+# field through object.__setattr__; setting the instance dict once costs about half as much.
+# Fields, defaults, equality, hash, repr and pickling stay the dataclass's own.
+_set = object.__setattr__
+
+
+@dataclass(frozen=True, init=False)
 class Because:
     """One fact a finding rests on: its path, value and scenario line."""
 
@@ -184,12 +190,15 @@ class Because:
     line: int | None = None
     derived_by: str | None = None
 
+    def __init__(self, fact: str, value: Any, line: int | None = None, derived_by: str | None = None) -> None:
+        _set(self, "__dict__", {"fact": fact, "value": value, "line": line, "derived_by": derived_by})
+
     def to_dict(self) -> dict[str, Any]:
         return {"fact": self.fact, "value": self.value, "line": self.line,
                 "derived_by": self.derived_by}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Finding:
     """What a fired rule reports."""
 
@@ -201,6 +210,12 @@ class Finding:
     because: tuple[Because, ...]
     recommend: tuple[str, ...]
     source: Source
+
+    def __init__(self, rule: str, title: str, topic: str, severity: str, message: str,
+                 because: tuple[Because, ...], recommend: tuple[str, ...], source: Source) -> None:
+        _set(self, "__dict__", {"rule": rule, "title": title, "topic": topic, "severity": severity,
+                                "message": message, "because": because, "recommend": recommend,
+                                "source": source})
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "title": self.title, "topic": self.topic,

@@ -28,10 +28,14 @@ Tables = tuple[dict[str, Position], dict[str, Position]]
 _STEP = re.compile(r"\[(0|[1-9][0-9]*)\]|\.?([^.\[]+)")
 
 
-def line_of(positions: Mapping[str, Position], path: str) -> int | None:
-    """The line of the value (or key) at ``path``, or None when the document has none there."""
-    if isinstance(positions, JsonLinePositions):
-        return positions.line_of(path)
+def line_of(positions: Mapping[str, Position], path: str,
+            route: tuple[str | int, ...] | None = None) -> int | None:
+    """The line of the value (or key) at ``path``, or None when the document has none there.
+
+    ``route`` is ``steps(path)`` when the caller has it already (explanations work out the
+    paths they cite once per rule), which spares parsing the path again."""
+    if type(positions) is JsonLinePositions or isinstance(positions, JsonLinePositions):
+        return positions.line_of(path, route)
     pos = positions.get(path)
     return pos[0] if pos else None
 
@@ -66,9 +70,9 @@ class JsonLinePositions(Mapping[str, Position]):
     def __init__(self, data: Any, line: int, of_keys: bool, tables: Callable[[], Tables]) -> None:
         self.data, self.line, self.of_keys, self.tables = data, line, of_keys, tables
 
-    def line_of(self, path: str) -> int | None:
-        """The line, without reading the text again."""
-        return self.line if self._holds(path) else None
+    def line_of(self, path: str, route: tuple[str | int, ...] | None = None) -> int | None:
+        """The line, without reading the text again (``route``: ``steps(path)``, if known)."""
+        return self.line if self._holds(path, route) else None
 
     def table(self) -> dict[str, Position]:
         return self.tables()[1 if self.of_keys else 0]
@@ -93,17 +97,24 @@ class JsonLinePositions(Mapping[str, Position]):
     def __reduce__(self) -> tuple[Any, ...]:
         return (dict, (self.table(),))
 
-    def _holds(self, path: str) -> bool:
-        route = steps(path)
-        if route is None or (self.of_keys and (not route or isinstance(route[-1], int))):
+    def _holds(self, path: str, route: tuple[str | int, ...] | None = None) -> bool:
+        if route is None:
+            route = steps(path)
+        if route is None or (self.of_keys and (not route or type(route[-1]) is int)):
             return False
-        value = self.data
-        for step in route:
-            if isinstance(step, int):
-                if not isinstance(value, list) or step >= len(value):
-                    return False
-            elif not isinstance(value, dict) or step not in value:
-                return False
-            value = value[step]
-        return True
+        return reaches(self.data, route)
 
+
+def reaches(data: Any, route: tuple[str | int, ...]) -> bool:
+    """Whether the steps of ``route`` lead from ``data`` to a value (null counts): then a
+    line's value mapping has a line for the path. Explanations, which know the steps of the
+    paths they cite, ask this directly."""
+    value = data
+    for step in route:
+        if type(step) is int:
+            if not isinstance(value, list) or step >= len(value):
+                return False
+        elif not (type(value) is dict or isinstance(value, dict)) or step not in value:
+            return False
+        value = value[step]
+    return True

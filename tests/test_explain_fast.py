@@ -1,7 +1,10 @@
 """The fast paths of explanations and suggestions against straightforward references.
 
 explain.py takes shortcuts (the parts of an ``all`` that held are not re-tested, messages
-are parsed once, the dedupe of ``because`` is skipped when no fact repeats), and
+are parsed once, the dedupe of ``because`` is skipped when no fact repeats, each rule's plan
+of cited paths is worked out once per kb, a fact cited twice in a scenario is looked up once,
+an ``any_record`` of one field is compared without ``holds``, the verdict is decided once per
+sequence of fired rules and the facts a fit would read once per code), and
 suggestions keep per-kb memos (graph proximity, current codes, each code's coding rules,
 derivation only for rules that read derived facts). Each is compared here with the plain
 algorithm it replaced, on the bundled scenarios and on generated ones, so a divergence
@@ -34,6 +37,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 import scenario_gen as gen  # noqa: E402
 
 KB20 = REPO / "benchmarks" / "kb20"
+SPEC_EXAMPLES = REPO.parent / "shared" / "spec" / "examples"
 GENERATED = 300
 
 
@@ -122,6 +126,32 @@ def ref_findings(scenario: Scenario, trace: Trace, kb: KnowledgeBase) -> list[Fi
     return sorted(out, key=lambda f: (explain.SEVERITY_ORDER[f.severity], f.topic, f.rule))
 
 
+def ref_missing_for_fit(facts: Mapping[str, Any], kb: KnowledgeBase) -> tuple[str, ...]:
+    """Every deciding rule for the code walked again, every path looked up by name."""
+    code = lookup(facts, "procedure.code")
+    known = fact_fields()
+    deciding = [r for r in kb.rules if r.verdict == "appropriate" and (code in r.codes or not r.codes)]
+    paths = {p for r in deciding for p in explain._reads(r.when, kb, set())}
+    return tuple(sorted(p for p in paths if p in known and not p.startswith(("code.", "calc."))
+                        and lookup(facts, p) in (None, [])))
+
+
+def ref_judgement(scenario: Scenario, trace: Trace, kb: KnowledgeBase) -> tuple[Any, ...]:
+    """(verdict, missing facts, findings, fired) as judge first worked them out, per trace."""
+    fired = list(dict.fromkeys(f.rule for f in trace.firings))
+    rules = [r for r in map(kb.rule, fired) if r is not None]
+    effects = {r.verdict for r in rules}
+    if "inappropriate" in effects:
+        verdict, missing = "inappropriate", ()
+    elif "needs_review" in effects:
+        verdict, missing = "needs-review", tuple(dict.fromkeys(p for r in rules for p in r.missing))
+    elif "appropriate" in effects:
+        verdict, missing = "appropriate", ()
+    else:
+        verdict, missing = "needs-review", ref_missing_for_fit(trace.asserted, kb)
+    return verdict, missing, ref_findings(scenario, trace, kb), tuple(sorted(fired))
+
+
 def ref_own_rules(code: str, facts: Mapping[str, Any], kb: KnowledgeBase) -> tuple[str, list[str]]:
     """Every rule filtered and every derived fact chained, for every candidate."""
     as_billed = rulefit.with_code(code, facts, kb)
@@ -169,15 +199,33 @@ def _vocabulary_driven(kb: KnowledgeBase) -> list[Scenario]:
     return out
 
 
+def _from_yaml(tmp_path: Path, docs: list[dict[str, Any]], name: str) -> list[Scenario]:
+    """The same as one multi-document YAML file: positions are a table, not a JSON line."""
+    path = tmp_path / f"{name}.yaml"
+    path.write_text("---\n".join(gen.to_yaml(d) for d in docs), encoding="utf-8")
+    return [s for s in load_scenarios([str(path)]) if isinstance(s, Scenario)]
+
+
+def _spec_examples() -> list[Scenario]:
+    if not SPEC_EXAMPLES.is_dir():          # the contract sits beside the repository
+        return []
+    return [s for s in load_scenarios([str(SPEC_EXAMPLES)]) if isinstance(s, Scenario)]
+
+
 @pytest.fixture(scope="module")
 def cases(kb, kb20, tmp_path_factory) -> list[tuple[str, KnowledgeBase, list[Scenario]]]:
     tmp = tmp_path_factory.mktemp("fast")
     bundled = [s for s in load_scenarios([str(SCENARIOS)]) if isinstance(s, Scenario)]
+    examples = _spec_examples()
     return [("bundled", kb, bundled),
             ("generated/bundled kb", kb, _from_jsonl(tmp, gen.scenarios(GENERATED, seed=1), "g1")),
             ("vocabulary/bundled kb", kb, _vocabulary_driven(kb)),
             ("generated/kb20", kb20, _from_jsonl(tmp, gen.scenarios(GENERATED, seed=2), "g2")),
-            ("vocabulary/kb20", kb20, _vocabulary_driven(kb20))]
+            ("vocabulary/kb20", kb20, _vocabulary_driven(kb20)),
+            ("generated yaml/kb20", kb20, _from_yaml(tmp, gen.scenarios(GENERATED // 2, seed=3), "g3")),
+            ("generated yaml/bundled kb", kb, _from_yaml(tmp, gen.scenarios(GENERATED // 2, seed=4), "g4")),
+            ("bundled/kb20", kb20, bundled)] + \
+        [(f"spec examples/{n}", k, examples) for n, k in (("bundled kb", kb), ("kb20", kb20)) if examples]
 
 
 def _traces(kb: KnowledgeBase, scenarios: list[Scenario]) -> list[tuple[Scenario, Trace]]:
@@ -188,16 +236,41 @@ def _traces(kb: KnowledgeBase, scenarios: list[Scenario]) -> list[tuple[Scenario
 
 # ---------------------------------------------------------------- explanations
 
-def test_findings_match_the_reference_walk(cases):
+def test_judgements_match_the_reference_walk(cases):
+    """Findings, verdict, missing facts and fired rules, each scenario judged twice: the
+    second time every plan and memo is warm, as in a batch."""
+    assert len(cases) >= 8 + 2 * bool(_spec_examples())
     for name, kb, scenarios in cases:
         pairs = _traces(kb, scenarios)
         assert len(pairs) > 0.9 * len(scenarios), name
         fired = 0
-        for scenario, trace in pairs:
-            fast = explain.judge(scenario, trace, kb).findings
-            assert list(fast) == ref_findings(scenario, trace, kb), (name, scenario.id)
-            fired += len(fast)
+        for _ in range(2):
+            for scenario, trace in pairs:
+                fast = explain.judge(scenario, trace, kb)
+                expected = ref_judgement(scenario, trace, kb)
+                assert (fast.verdict, fast.missing_facts, list(fast.findings), fast.fired) == expected, \
+                    (name, scenario.id)
+                fired += len(fast.findings)
         assert fired > len(pairs) / 2, name      # the comparison saw findings, not just empties
+
+
+def test_the_comparison_saw_every_kind_of_verdict_and_position(cases):
+    """Every verdict, missing facts both from rules and from a fit, and both kinds of
+    positions (a JSON line's, a table's) met the comparison above."""
+    verdicts: set[str] = set()
+    missing = {"rules": False, "fit": False}
+    positions: set[str] = set()
+    for _, kb, scenarios in cases:
+        for scenario, trace in _traces(kb, scenarios[:150]):
+            judgement = explain.judge(scenario, trace, kb)
+            verdicts.add(judgement.verdict)
+            decided = {r.verdict for r in map(kb.rule, judgement.fired) if r is not None}
+            if judgement.missing_facts:
+                missing["fit" if not decided & {"inappropriate", "needs_review", "appropriate"} else "rules"] = True
+            positions.add(type(scenario.positions).__name__)
+    assert verdicts == {"appropriate", "inappropriate", "needs-review"}
+    assert all(missing.values()), missing
+    assert positions == {"JsonLinePositions", "dict"}
 
 
 def test_the_comparison_covers_every_kind_of_condition(cases):
