@@ -122,7 +122,8 @@ def run_text_summary(results: Sequence[Result]) -> str:
     s = summary(results)
     parts = [f"{n} {v}" for v, n in s["verdicts"].items()]
     flagged = sum(1 for r in results if any(f.severity == "error" for f in r.findings))
-    return (f"{s['scenarios']} scenarios: {', '.join(parts)}, {s['errors']} not evaluated; "
+    noun = "scenario" if s["scenarios"] == 1 else "scenarios"
+    return (f"{s['scenarios']} {noun}: {', '.join(parts)}, {s['errors']} not evaluated; "
             f"{flagged} with error findings\n")
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from engine import __version__, markdown
 from engine.cli import COMMAND_MODULES, build_parser, main
-from tests.conftest import REPO
+from tests.conftest import REPO, SCENARIOS
 
 REPORT = REPO / "docs" / "report.md"
 REGENERATE = "python -m engine run scenarios/ --format markdown > docs/report.md"
@@ -259,3 +259,10 @@ def test_a_closed_pipe_ends_quietly(at_repo):
     err = io.StringIO()
     code = main(["run", "scenarios/"], ClosedPipe(), err)
     assert code == 141 and err.getvalue() == ""
+
+
+def test_the_summary_line_counts_one_scenario_in_the_singular(cli):
+    _, one, _ = cli("run", str(SCENARIOS / "internal-records.yaml"))
+    _, two, _ = cli("run", str(SCENARIOS / "internal-records.yaml"), str(SCENARIOS / "attorney-authorized-ny.yaml"))
+    assert one.splitlines()[-1].startswith("1 scenario: ")
+    assert two.splitlines()[-1].startswith("2 scenarios: ")
