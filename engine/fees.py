@@ -137,6 +137,14 @@ def business_days(first: _dt.date, last: _dt.date) -> int:
     return weeks * 5 + sum(1 for step in range(1, rest + 1) if (start + step) % 7 < 5)
 
 
+def deadline_words(row: Mapping[str, Any] | None) -> str | None:
+    """The state's deadline as a finding says it ("30 days", "21 business days"), or None."""
+    if row is None or row.get("deadline_days") is None:
+        return None
+    unit = "business days" if row.get("deadline_unit") == "business_days" else "days"
+    return f"{int(row['deadline_days'])} {unit}"
+
+
 def days_over_deadline(row: Mapping[str, Any] | None, received: str | None,
                        fulfilled: str | None) -> int | None:
     """Days past the state's deadline (negative: time to spare), in the state's own unit."""
