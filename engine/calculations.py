@@ -59,6 +59,15 @@ def _days_over_state_deadline(facts: Facts, tables: Tables) -> Any:
                                    request.get("fulfilled"))
 
 
+def _state_deadline(facts: Facts, tables: Tables) -> Any:
+    return fees.deadline_words(_state_row(facts, tables))
+
+
+def _state_statute(facts: Facts, tables: Tables) -> Any:
+    row = _state_row(facts, tables)
+    return row.get("statute") if row else None
+
+
 CALCULATIONS: dict[str, Calculation] = {
     c.name: c for c in (
         Calculation("total_items", ("records",), _total_pages,
@@ -72,5 +81,11 @@ CALCULATIONS: dict[str, Calculation] = {
                     _days_over_state_deadline,
                     "days past the state's response deadline, in the state's unit (calendar or "
                     "business days); negative when there was time to spare"),
+        Calculation("state_deadline", ("state",), _state_deadline,
+                    "the state's response deadline in words, e.g. '30 days' or '21 business days' "
+                    "(facts/states.yaml: deadline_days, deadline_unit), so a finding can name it"),
+        Calculation("state_statute", ("state",), _state_statute,
+                    "the statute the state's row of facts/states.yaml rests on, so a finding "
+                    "about that state can name its own law"),
     )
 }

@@ -136,8 +136,10 @@ def _numbers(row: Mapping[str, Any], where: str, code: str, at: _Report) -> None
             if key in electronic and not _amount(electronic[key]):
                 at(f"{where}.electronic.{key}", f"state {code}: '{key}' must be an amount of 0 or more")
     base = row.get("base_fee")
-    if base is not None and (not isinstance(base, Mapping) or not _amount(base.get("amount"))):
-        at(f"{where}.base_fee", f"state {code}: base_fee is {{amount, covers_pages}}, or null")
+    if base is not None and (not isinstance(base, Mapping) or not _amount(base.get("amount"))
+                             or not isinstance(base.get("barred_for_patient", False), bool)):
+        at(f"{where}.base_fee", f"state {code}: base_fee is {{amount, covers_pages}} "
+                                "(barred_for_patient: true for a retrieval charge), or null")
     if row.get("withholding_for_unpaid_balance", "not_addressed") not in ("forbidden", "not_addressed"):
         at(f"{where}.withholding_for_unpaid_balance", f"state {code}: forbidden or not_addressed")
 

@@ -43,14 +43,28 @@ def banded(tiers: Iterable[Mapping[str, Any]], pages: int, base: Mapping[str, An
     return total
 
 
-def paper_charge(row: Mapping[str, Any], pages: int) -> Decimal | None:
+def chargeable_base(row: Mapping[str, Any], patient_own: bool) -> Mapping[str, Any] | None:
+    """The state's base fee, unless it is a retrieval charge and the copy is the patient's own.
+
+    Some states fold a retrieval or processing charge and the first pages into one base fee
+    (Texas: up to $30 including the first 10 pages). HIPAA bars such a charge for a patient's own
+    copy (``barred_for_patient`` on the base, as on a fixed fee), and the state sets no other price
+    for the pages the base covers, so only the page bands after them count.
+    """
+    base = row.get("base_fee")
+    if base and patient_own and base.get("barred_for_patient"):
+        return None
+    return base
+
+
+def paper_charge(row: Mapping[str, Any], pages: int, patient_own: bool = False) -> Decimal | None:
     """The state's most for ``pages`` paper pages, or None when it sets no per-page figure."""
     paper = row.get("paper")
     if pages == 0:
         return Decimal(0)
     if not isinstance(paper, Mapping) or not paper.get("tiers"):
         return None
-    return banded(paper["tiers"], pages, row.get("base_fee"))
+    return banded(paper["tiers"], pages, chargeable_base(row, patient_own))
 
 
 def electronic_charge(row: Mapping[str, Any], pages: int) -> Decimal | None:
@@ -100,7 +114,7 @@ def copy_fee_max(row: Mapping[str, Any] | None, records: list[Mapping[str, Any]]
         if medium not in pages or count is None:
             return None
         pages[medium] += int(count)
-    paper = paper_charge(row, pages["paper"])
+    paper = paper_charge(row, pages["paper"], patient_own)
     electronic = electronic_charge(row, pages["electronic"])
     if paper is None or electronic is None:
         return None
@@ -121,6 +135,14 @@ def business_days(first: _dt.date, last: _dt.date) -> int:
     weeks, rest = divmod(span, 7)
     start = first.weekday()
     return weeks * 5 + sum(1 for step in range(1, rest + 1) if (start + step) % 7 < 5)
+
+
+def deadline_words(row: Mapping[str, Any] | None) -> str | None:
+    """The state's deadline as a finding says it ("30 days", "21 business days"), or None."""
+    if row is None or row.get("deadline_days") is None:
+        return None
+    unit = "business days" if row.get("deadline_unit") == "business_days" else "days"
+    return f"{int(row['deadline_days'])} {unit}"
 
 
 def days_over_deadline(row: Mapping[str, Any] | None, received: str | None,

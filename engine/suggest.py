@@ -39,7 +39,7 @@ MIN_CODE_SIMILARITY = 0.6
 MISSING_PREFIX_PENALTY = 0.04
 _SEPARATORS = re.compile(r"[\s\-_.]+")
 _CODE_LIKE = re.compile(r"[A-Za-z]{0,2}[\s\-_.]*[0-9][0-9\s\-_.]{0,7}")
-# Memo bounds: a batch bills a few dozen (code, service, hints) and each has a few outcomes.
+# Memo bounds: a batch bills a few dozen (code, service, hints, about records) and each has a few outcomes.
 PLAN_LIMIT, RANKING_LIMIT = 512, 64
 # Weights of the scenario signals; they add up to 1 so a score stays in [0, 1].
 W_FIT, W_RULES, W_GRAPH, W_STRING, W_HINT = 0.5, 0.2, 0.15, 0.1, 0.05
@@ -103,16 +103,21 @@ def _slip_words(edit: Edit) -> str:
 
 def for_code(written: str, kb: KnowledgeBase) -> list[Suggestion]:
     """Rank catalog codes by closeness to a code as written (deleted codes lead to successors)."""
+    return _top(_by_code(written, kb))
+
+
+def _by_code(written: str, kb: KnowledgeBase) -> list[Suggestion]:
+    """Every code for_code weighs, unsorted and not cut to the top few."""
     clean, _ = clean_code(written)
     entry = kb.codes.get(clean)
     if entry is not None and entry.removed is None:
         reason = slip_reason(written, clean) if written != clean else f"{clean} is a current catalog code"
-        return _top([Suggestion(clean, entry.name, round(code_similarity(written, clean), 3), reason),
-                     *_confusions(clean, kb)])
+        return [Suggestion(clean, entry.name, round(code_similarity(written, clean), 3), reason),
+                *_confusions(clean, kb)]
     ranked = [Suggestion(e.code, e.name, round(s, 3), slip_reason(written, e.code))
               for e, s in _close_codes(written, kb) if e.removed is None]
     ranked.extend(_successors(written, kb))
-    return _top(_best_per_code(ranked))
+    return _best_per_code(ranked)
 
 
 def _close_codes(written: str, kb: KnowledgeBase) -> list[tuple[CodeEntry, float]]:
@@ -196,28 +201,58 @@ def for_scenario(written: str, facts: Mapping[str, Any], kb: KnowledgeBase,
     graph proximity to the billed code, closeness of the string, and rules that named a code.
 
     A batch bills the same few wrong codes for a few services, so the candidates are worked
-    out once per kb, code, service and hints, and the ranking once per outcome of their own
-    rules (which rulefit remembers by the facts those rules read)."""
+    out once per kb, code, service, hints and whether the scenario is about records copies,
+    and the ranking once per outcome of their own rules (which rulefit remembers by the facts
+    those rules read)."""
     service = _service_kind(facts)
     written = str(written)
+    records = about_records(facts, service, kb)
     if service is None:          # nothing to fit: the code string is the only evidence
         read_as = normalize_code(written)[0]
-        return [s for s in for_code(written, kb) if s.code != read_as]
+        ranked = [s for s in _by_code(written, kb) if not (records and _clinical(kb, s.code))]
+        return [s for s in _top(ranked) if s.code != read_as]
     hints = frozenset(hinted)
     if type(service) is not str:                # no memo for a value of another type
-        return _ranked(_plan(written, service, hints, kb), facts, kb, {})
+        return _ranked(_plan(written, service, hints, records, kb), facts, kb, {})
     plans = rulefit.memo_table(kb, "scenario_plans", PLAN_LIMIT)
-    key = (written, service, hints)
+    key = (written, service, hints, records)
     if key not in plans:
-        plans[key] = _plan(written, service, hints, kb), {}
+        plans[key] = _plan(written, service, hints, records, kb), {}
     plan, rankings = plans[key]
     if len(rankings) >= RANKING_LIMIT:
         rankings.clear()
     return _ranked(plan, facts, kb, rankings)
 
 
-def _plan(written: str, service: str, hints: frozenset[str], kb: KnowledgeBase) -> _Plan:
-    """The candidates worth re-judging, by the cheap signals (kind, string, named)."""
+def about_records(facts: Mapping[str, Any], service: Any, kb: KnowledgeBase) -> bool:
+    """Whether the scenario is about a records copy: it states a request or records, and no
+    clinical service (one that is a clinical code's ``service_kind``) as what was done.
+
+    In such a scenario no clinical code is offered: a treatment code never replaces a records
+    copy (facts/graph.yaml says so of D9910 and D9911), and where the code's own rules find
+    nothing billable, as for the office's backup copies, offering one would contradict them."""
+    if not (facts.get("request") or facts.get("records")):
+        return False
+    return type(service) is not str or service not in _clinical_services(kb)
+
+
+def _clinical_services(kb: KnowledgeBase) -> frozenset[str]:
+    """The service kinds of clinical codes, once per kb."""
+    memo = rulefit.per_kb(kb)
+    if "clinical_services" not in memo:
+        memo["clinical_services"] = frozenset(
+            e.service_kind for e in kb.codes.values() if e.nature == "clinical" and e.service_kind)
+    return memo["clinical_services"]
+
+
+def _clinical(kb: KnowledgeBase, code: str) -> bool:
+    return kb.codes[code].nature == "clinical"
+
+
+def _plan(written: str, service: str, hints: frozenset[str], records: bool,
+          kb: KnowledgeBase) -> _Plan:
+    """The candidates worth re-judging, by the cheap signals (kind, string, named); in a
+    scenario about records copies, no clinical code (see about_records)."""
     clean, _ = clean_code(written)
     # What the engine read the billed code as: a code it had to guess (``9961``) is no code of
     # the catalog's yet, so the guess itself is offered.
@@ -226,6 +261,8 @@ def _plan(written: str, service: str, hints: frozenset[str], kb: KnowledgeBase) 
     successors = {s.code for s in _successors(written, kb)} if billed and billed.removed else set()
     candidates = []
     for entry in _current(kb):
+        if records and entry.nature == "clinical":
+            continue
         fits = entry.service_kind == service
         string = code_similarity(written, entry.code) if read_as not in kb.codes else 0.0
         string = string if string >= MIN_CODE_SIMILARITY else 0.0

@@ -102,6 +102,13 @@ def test_state_row_without_source_or_with_a_bad_key_fails(cli, facts_copy):
     assert "states.yaml:" in err
 
 
+def test_base_fee_flag_must_be_true_or_false(cli, facts_copy):
+    _edit(facts_copy / "states.yaml", "covers_pages: 10, barred_for_patient: true}",
+          "covers_pages: 10, barred_for_patient: yes please}")
+    code, _, err = cli("check", "--facts", str(facts_copy))
+    assert code == 2 and "state TX: base_fee is {amount, covers_pages}" in err
+
+
 def test_denial_reason_without_entry_fails(cli, facts_copy):
     _edit(facts_copy / "carc.yaml", "  - reason: frequency_limit\n", "  - reason: frequency\n")
     code, _, err = cli("check", "--facts", str(facts_copy))

@@ -41,6 +41,14 @@ HAND = [
     ("TX", [(PAPER, 40)], False, 60.00),   # $30 for 10 pages + 30 x 1.00
     ("TX", [(PAPER, 5)], False, 30.00),    # the base covers a short request
     ("TX", [(PAPER, 100)], False, 100.00),  # 30 + 50 x 1.00 + 40 x 0.50
+    # The $30 TX base is a retrieval and processing charge (barred_for_patient): a patient's own
+    # copy pays only the page bands after the 10 pages it covers.
+    ("TX", [(PAPER, 12)], False, 32.00),   # $30 for 10 pages + 2 x 1.00
+    ("TX", [(PAPER, 12)], True, 2.00),     # 2 x 1.00, no retrieval base for the patient
+    ("TX", [(PAPER, 5)], True, 0.00),      # all within the barred base: no page charge
+    ("TX", [(PAPER, 100)], True, 70.00),   # 50 x 1.00 + 40 x 0.50
+    ("TN", [(PAPER, 8)], False, 21.50),    # TN's $20 base is not described as a retrieval fee
+    ("DC", [(PAPER, 10)], True, 8.80),     # 10 x 0.88, the $22.88 search fee barred
 ]
 
 
@@ -71,6 +79,24 @@ def test_every_state_with_data_has_a_hand_computed_case(states):
 ])
 def test_no_figure_gives_none_not_a_guess(states, state, items):
     assert fees.copy_fee_max(states[state], _records(items), True) is None
+
+
+def test_a_barred_base_fee_is_left_out_for_any_state(states):
+    """The flag on the base, not the state code, decides: TN's base marked barred behaves as TX's."""
+    marked = {**states["TN"], "base_fee": {**states["TN"]["base_fee"], "barred_for_patient": True}}
+    records = _records([(PAPER, 8)])
+    assert fees.copy_fee_max(marked, records, True) == pytest.approx(1.50)    # 3 x 0.50
+    assert fees.copy_fee_max(marked, records, False) == pytest.approx(21.50)  # third party: base kept
+    assert fees.copy_fee_max(states["TN"], records, True) == pytest.approx(21.50)
+
+
+def test_states_mark_only_sourced_retrieval_bases(states):
+    """A base is marked barred only where the state's own notes call it a retrieval charge."""
+    for code, row in states.items():
+        base = row.get("base_fee")
+        if base:
+            says_retrieval = any("retrieval" in note and "base" in note for note in row.get("notes") or [])
+            assert bool(base.get("barred_for_patient")) == says_retrieval, code
 
 
 def test_missing_inputs_give_none(states):
@@ -222,3 +248,30 @@ def test_business_days_work_in_a_few_steps_whatever_the_span():
     assert fees.business_days(first, last) == _business_days_by_walking(dt.date(2000, 1, 3),
                                                                         dt.date(2010, 1, 4))
     assert _CountingDate.steps <= 10
+
+
+TX_CASE = """id: tx-own-copy
+date_of_service: 2026-06-10
+state: TX
+procedure: {{code: D9961, fee: {fee}}}
+service: {{kind: records_duplication}}
+request: {{requester: {requester}, purpose: relocation, written_authorization: true, identity_verified: true}}
+records:
+  - {{kind: chart, form: copy, medium: paper, count: 12}}
+"""
+
+
+@pytest.mark.parametrize("fee", [25, 31, 33])
+def test_tx_patient_copy_is_not_charged_the_retrieval_base(judge, write, fee):
+    """The new user's case: 12 pages to the patient are capped at pages 11-12, $2.00, not $32."""
+    result = _judge_one(judge, write, TX_CASE.format(fee=fee, requester="patient"))
+    finding = next(f for f in result.findings if f.rule == "fee-above-page-charges-delivery-extra")
+    assert f"${fee:.2f} is above $2.00, TX's" in finding.message
+
+
+def test_tx_third_party_still_pays_the_base(judge, write):
+    over = _judge_one(judge, write, TX_CASE.format(fee=33, requester="attorney"))
+    at = _judge_one(judge, write, TX_CASE.format(fee=32, requester="attorney"))
+    finding = next(f for f in over.findings if f.rule == "fee-above-page-charges-delivery-extra")
+    assert "$33.00 is above $32.00" in finding.message
+    assert "fee-above-page-charges-delivery-extra" not in at.fired

@@ -136,6 +136,21 @@ def test_d9961_before_cdt_2020(results):
     assert "2020" in finding.message and "2019-11-04" in finding.message
 
 
+@pytest.mark.parametrize("scenario,days,statute", [
+    ("time-tx-32-days", "30 days", "Tex. Occ. Code §258.109"),
+    ("time-ny-12-days", "10 days", "N.Y. Public Health Law §18(2)(e)"),
+    ("time-md-22-business-days", "21 business days", "Md. Code, Health-Gen. §4-304"),
+])
+def test_late_state_deadline_names_the_states_deadline_and_statute(results, scenario, days, statute):
+    """The finding says how long the state allows and under which law, and its advice holds
+    in every state it fires for: none of them lets the provider extend (TX's 30 days are
+    not shorter than HIPAA's first 30, so "shorter" would be false there)."""
+    finding = next(f for f in results[scenario].findings if f.rule == "access-late-state-deadline")
+    assert f"allows {days} from the request" in finding.message and statute in finding.message
+    advice = " ".join(finding.recommend)
+    assert "no extension" in advice and "shorter" not in advice
+
+
 def test_no_state_data_is_info_never_a_guess(results):
     finding = next(f for f in results["fees-ma-no-data"].findings if f.rule == "fee-no-state-data")
     assert finding.severity == "info" and "No fee data for MA" in finding.message

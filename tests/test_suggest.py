@@ -234,6 +234,36 @@ def test_run_d9961_for_desensitizing(cli):
     assert row["suggestions"][0]["code"] == "D9910"
 
 
+def test_run_office_backup_offers_no_other_code(cli):
+    """Nothing is billable for the office's own copies, and a clinical code never replaces a
+    records copy: the desensitizing look-alikes of D9961 must not be offered."""
+    path = SCENARIOS / "code-fit-d9961.yaml"
+    rows = [json.loads(line) for line in cli("run", str(path), "--format", "jsonl")[1].splitlines()]
+    row = next(r for r in rows if r["scenario"] == "fit-d9961-office-backup-no-service")
+    assert row["verdict"] == "inappropriate" and "d9961-internal-use" in row["fired"]
+    assert row["suggestions"] == []
+
+
+@pytest.mark.parametrize("facts", [
+    {"request": {"purpose": "backup"}, "billing": {"billed_to": "patient"}},
+    {"request": {"requester": "attorney", "purpose": "legal"}, "date_of_service": "2019-05-01"},
+    {"records": [{"kind": "chart", "form": "copy", "medium": "paper", "count": 3}]},
+])
+def test_records_scenario_without_a_service_gets_no_clinical_code(kb, facts):
+    ranked = suggest.for_scenario("D9961", {"procedure": {"code": "D9961"}, **facts}, kb)
+    assert all(kb.codes[s.code].nature != "clinical" for s in ranked), [s.code for s in ranked]
+
+
+def test_clinical_look_alikes_still_offered_without_request_or_records(kb):
+    """With nothing about records the look-alikes stay (the string is the only evidence), and a
+    clinical code that is the stated service is offered even beside a request."""
+    bare = suggest.for_scenario("D9961", {"procedure": {"code": "D9961"}}, kb)
+    assert {"D9910", "D9911"} <= {s.code for s in bare}
+    stated = _facts("D9961", "desensitizing_medicament")
+    stated["request"] = {"requester": "patient", "purpose": "personal"}
+    assert suggest.for_scenario("D9961", stated, kb)[0].code == "D9910"
+
+
 def test_run_d9910_billed_for_copies(cli, write):
     path = write("id: d9910-copies\ndate_of_service: 2026-07-07\nstate: MA\n"
                  "procedure: {code: D9910, fee: 20.00}\nservice: {kind: records_duplication}\n"

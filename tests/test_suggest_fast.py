@@ -44,14 +44,23 @@ def ref_for_scenario(written: str, facts: Mapping[str, Any], kb: KnowledgeBase,
     written = str(written)
     clean, _ = suggest.clean_code(written)
     read_as = normalize_code(written)[0]
+    # A scenario about records copies (a request or records, no clinical service) is offered
+    # no clinical code.
+    clinical_kinds = {e.service_kind for e in kb.codes.values() if e.nature == "clinical" and e.service_kind}
+    records = bool(facts.get("request") or facts.get("records")) and service not in clinical_kinds
     if service is None:
-        return [s for s in suggest.for_code(written, kb) if s.code != read_as]
+        ranked = [s for s in suggest._by_code(written, kb)
+                  if not (records and kb.codes[s.code].nature == "clinical")]
+        ranked.sort(key=lambda s: (-s.score, s.code))
+        return [s for s in ranked[:suggest.MAX_SUGGESTIONS] if s.code != read_as]
     billed = kb.codes.get(clean)
     successors = {s.code for s in suggest._successors(written, kb)} if billed and billed.removed else set()
     hints = set(hinted)
     current = [kb.codes[c] for c in sorted(kb.codes) if kb.codes[c].removed is None]
     ranked = []
     for entry in current:
+        if records and entry.nature == "clinical":
+            continue
         fits = entry.service_kind == service
         string = suggest.code_similarity(written, entry.code) if read_as not in kb.codes else 0.0
         string = string if string >= suggest.MIN_CODE_SIMILARITY else 0.0
@@ -215,6 +224,23 @@ def test_a_date_of_service_with_no_year_fails_as_it_did(kb, kb20, kb_name, date)
     fast = outcome(lambda: suggest.for_scenario("D9910", facts, one))
     assert fast == outcome(lambda: ref_for_scenario("D9910", facts, one))
     assert isinstance(fast, str) == (date not in ("", None, "2025"))
+
+
+@pytest.mark.parametrize("kb_name", ["bundled", "kb20"])
+def test_a_scenario_about_records_is_another_plan(kb, kb20, kb_name):
+    """Whether the scenario is about records copies decides if clinical codes are offered, so
+    a plan warmed by the records scenario must not answer for the same code without them."""
+    one = kb if kb_name == "bundled" else kb20
+    with_records = _base(one)
+    without = {k: v for k, v in with_records.items() if k not in ("request", "records")}
+    answers = []
+    for facts in (with_records, without, with_records):
+        fast = suggest.for_scenario("D9940", facts, one)        # deleted: clinical successors
+        assert fast == ref_for_scenario("D9940", facts, one)
+        answers.append([s.code for s in fast])
+    assert answers[0] == answers[2] != answers[1]
+    assert any(one.codes[c].nature == "clinical" for c in answers[1])
+    assert not any(one.codes[c].nature == "clinical" for c in answers[0])
 
 
 @pytest.mark.parametrize("kb_name", ["bundled", "kb20"])
