@@ -39,6 +39,9 @@ MIN_CODE_SIMILARITY = 0.6
 MISSING_PREFIX_PENALTY = 0.04
 _SEPARATORS = re.compile(r"[\s\-_.]+")
 _CODE_LIKE = re.compile(r"[A-Za-z]{0,2}[\s\-_.]*[0-9][0-9\s\-_.]{0,7}")
+# A CDT code has 5 characters; one written with more than this is no slip of one, and the slip
+# distance (a table of its length times the code's, in Python) is not worth working out.
+MAX_CODE_CHARS = 16
 # Memo bounds: a batch bills a few dozen (code, service, hints, about records) and each has a few outcomes.
 PLAN_LIMIT, RANKING_LIMIT = 512, 64
 # Weights of the scenario signals; they add up to 1 so a score stays in [0, 1].
@@ -65,7 +68,7 @@ def clean_code(written: str) -> tuple[str, bool]:
 def code_similarity(written: str, code: str) -> float:
     """1.0 for the same code; high for a swap, a doubled or dropped key, or a missing 'D'."""
     clean, added = clean_code(written)
-    if not clean:
+    if not clean or len(clean) > MAX_CODE_CHARS:
         return 0.0
     return max(0.0, similarity(clean, code) - (MISSING_PREFIX_PENALTY if added else 0.0))
 
@@ -81,6 +84,8 @@ def slip_reason(written: str, code: str) -> str:
         if unicodedata.normalize("NFKC", written) != written:
             return f"{shown} is {code} typed in full-width (or other compatibility) characters"
         return f"{shown} is {code} written with different case or separators"
+    if len(clean) > MAX_CODE_CHARS:
+        return f"the code as written is {len(clean)} characters long, too long to be a slip of {code}"
     slips = [_slip_words(e) for e in edits(clean, code) if e.op != "same"]
     prefix = "without its 'D' prefix and " if added else ""
     if len(slips) == 1:

@@ -301,3 +301,24 @@ def test_cli_suggest_code_that_already_fits_says_so(cli):
     assert code == 0 and "1. D9961" in out and "already fits" in out
     code, out, _ = cli("suggest", "D9961", "--scenario", str(SCENARIOS / "internal-records.yaml"))
     assert code == 0 and "no suggestion" in out      # d9961-internal-use rejects it; nothing else fits
+
+
+def test_a_code_far_too_long_for_a_slip_builds_no_distance_table(kb, monkeypatch):
+    """A 100,000-character code took 36 s: the slip table is its length times each code's."""
+    from engine import distance
+    from engine import suggest as suggest_module
+    real, lengths = distance._table, []
+
+    def table(a, b):
+        lengths.append(len(a))
+        return real(a, b)
+    monkeypatch.setattr(distance, "_table", table)
+    suggest_module.code_similarity.cache_clear()
+    suggest_module.slip_reason.cache_clear()
+    facts = {"procedure": {"code": "D" + "9" * 100_000}, "service": {"kind": "records_duplication"}}
+    ranked = suggest_module.for_scenario(facts["procedure"]["code"], facts, kb, [])
+    assert [s.code for s in ranked][:1] == ["D9961"]
+    assert suggest_module.code_similarity("D" + "9" * 20, "D9961") == 0.0
+    assert "too long to be a slip" in suggest_module.slip_reason("D" + "9" * 20, "D9961")
+    assert suggest_module.code_similarity("D99961", "D9961") > 0.8      # a real slip still counts
+    assert lengths and max(lengths) <= suggest_module.MAX_CODE_CHARS
