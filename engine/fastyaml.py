@@ -10,7 +10,8 @@ Anything unusual goes to the ruamel path, so the result is the same ``Document``
 (tests/test_fastyaml.py checks it on every bundled and malformed file):
 - any parse error, or any problem found while building (duplicate keys, limits): the
   message and its mark come from ruamel, as before;
-- a ``%`` directive (``%YAML 1.1`` changes the scalar rules) or a ``!`` (explicit tags).
+- a ``%`` directive (``%YAML 1.1`` changes the scalar rules) or a ``!`` (explicit tags);
+- a character the two read differently (NEL, LS, PS, a tab, a byte-order mark).
 Without libyaml (``yaml.__with_libyaml__`` false, or PyYAML missing) everything takes the
 ruamel path. ``CDT_YAML=ruamel`` in the environment forces it (benchmarks, bisecting).
 """
@@ -101,9 +102,16 @@ if AVAILABLE:
             return _SEQ if kind is _SequenceNode else _MAP
 
 
+# Characters libyaml and ruamel read differently: YAML 1.1 line breaks (NEL, LS, PS), which
+# libyaml honours and ruamel, reading YAML 1.2, does not; a tab, which libyaml accepts inside
+# a plain scalar and ruamel refuses; a byte-order mark past the start. Text with any of them
+# takes the reference path, so both paths keep giving one answer.
+_READ_APART = re.compile("[\t\x85\u2028\u2029\ufeff]").search
+
+
 def compose_nodes(text: str) -> list[Any] | None:
     """The root nodes of ``text`` composed in C, or None when the ruamel path must decide."""
-    if not AVAILABLE or "!" in text or "%" in text and _has_directive(text):
+    if not AVAILABLE or "!" in text or "%" in text and _has_directive(text) or _READ_APART(text):
         return None
     parser = _Composer(text)
     try:

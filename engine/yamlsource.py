@@ -115,13 +115,15 @@ def _split_documents(text: str) -> list[tuple[int, str]]:
     in Python before (tests/test_fastyaml.py compares both ways on every bundled, malformed
     and generated file).
     """
+    if "\r" in text:          # YAML breaks lines at a lone CR too: so must the cutting
+        text = _LONE_CR.sub("\n", text)
     chunks: list[tuple[int, str]] = []
     start, begin, head, number, counted = 0, 0, "", 0, 0
     for marker in _MARKERS.finditer("\n" + text):       # offsets in it are 1 past the text's
         at = marker.start(1) - 1
         number += text.count("\n", counted, at)
         counted = at
-        chunks.append((start, head + text[begin:max(begin, at - 1)]))
+        chunks.append((start, head + text[begin:at]))    # with its last line's newline
         line = marker.group(1)
         rest = line[3:].strip()
         inline = rest and not rest.startswith("#") and line.startswith("---")
@@ -133,6 +135,7 @@ def _split_documents(text: str) -> list[tuple[int, str]]:
 # A document marker line (---, ... alone or before a space or tab; a CRLF file ends lines in \r),
 # led by the newline before it so the regex engine looks for that literal, not at every character.
 _MARKERS = re.compile(r"\n((?:---|\.\.\.)(?:[ \t][^\n]*)?\r?)(?=\n|\Z)")
+_LONE_CR = re.compile(r"\r(?!\n)")
 # A line that is not blank, a comment or a directive: what _meaningful tells of one line.
 _MEANINGFUL = re.compile(r"^[^\S\n]*[^\s#%]", re.M)
 
@@ -219,6 +222,11 @@ def _document_from_nodes(path: str, index: int, first_line: int, nodes: list[Any
     nodes = [n for n in nodes if n is not None]
     if not nodes:
         return _error_document_at(path, index, first_line + 1, 1, _EMPTY_DOCUMENT)
+    if len(nodes) > 1:                    # never dropped: the cutting missed a document start
+        mark = nodes[1].start_mark
+        return _error_document_at(path, index, mark.line + 1, mark.column + 1,
+                                  "a second YAML document starts here without a '---' line of its "
+                                  "own; put '---' alone on the line before it")
     root = nodes[0]
     builder = _Builder(path)
     try:

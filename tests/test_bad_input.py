@@ -197,7 +197,10 @@ def test_good_documents_survive_bad_ones_in_the_same_file(cli, write):
     assert code == 2
     assert [r["scenario"] for r in rows] == ["case#1", "case#2", "case#3", "case#4", "case#5"]
     assert [r["error"] is None for r in rows] == [True, False, True, False, False]
-    assert [r["line"] for r in rows] == [1, 5, 7, 11, 13]
+    # the unclosed '[' of line 5 is reported where its document ends, at the '---' of line 6
+    # (as a YAML parser reading the whole file puts it), with where the '[' opened
+    assert [r["line"] for r in rows] == [1, 6, 7, 11, 13]
+    assert "starts at line 5, column 12" in rows[1]["error"][0]
 
 
 def test_missing_file_empty_folder_and_unreadable_file_are_inputs_with_errors(cli, write, tmp_path, monkeypatch):

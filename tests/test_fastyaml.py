@@ -34,6 +34,11 @@ TRICKY = {
     "escapes": "a: \"\\x00\"\nb: \"\\u2028\"\n",
     "not-a-mapping": "- 1\n- 2\n",
     "non-ascii-columns": "naïve: {ünï: [a, b]}\nz: ☃☃\n",
+    # read differently by libyaml (YAML 1.1 line breaks, tabs in plain scalars) and ruamel
+    "nel": "id: first\nprocedure: {code: D9961}\x85---\x85id: second\n",
+    "line-separator": "procedure: {code: D9961}\u2028service: {kind: records_duplication}\n",
+    "tab-in-plain": "title: copies\tfor lawyer\nprocedure: {code: D9961}\ntitle: x\n",
+    "lone-cr": "id: first\rprocedure: {code: D9961}\r---\rid: second\rprocedure: {code: D0000}\r",
     # ruamel marks folds of a > scalar with a BEL for its round trip: the value must not keep it
     "folded": '---\nprocedure: {code: D9961} # note\nservice: {kind: records_duplication}\ntitle: >\n  a\n  b\n---\nprocedure: {code: D9961} # note\nservice: {kind: records_duplication}\ntitle: >\n  a\n\n\n  b\n---\nprocedure: {code: D9961} # note\nservice: {kind: records_duplication}\ntitle: >\n  a\n    indented\n  b\n---\nprocedure: {code: D9961} # note\nservice: {kind: records_duplication}\ntitle: >-\n  a\n\n  b\n\n---\nprocedure: {code: D9961} # note\nservice: {kind: records_duplication}\ntitle: >+\n  a\n\n  b\n\n\n---\nprocedure: {code: D9961} # note\nservice: {kind: records_duplication}\ntitle: |\n  a\n\n  b\n---\nprocedure: {code: D9961} # note\nservice: {kind: records_duplication}\ntitle: plain\n  continued\n\n  para\n---\nprocedure: {code: D9961} # note\nservice: {kind: records_duplication}\ntitle: "dq\n  continued\n\n  para"\n---\nprocedure: {code: D9961} # note\nservice: {kind: records_duplication}\ntitle: \'sq\n  continued\n\n  para\'\n---\nprocedure: {code: D9961} # note\nservice: {kind: records_duplication}\ntitle: "a\\\n  b"\n---\nprocedure: {code: D9961} # note\nservice: {kind: records_duplication}\ntitle: >\n  a \n  b\n---\nprocedure: {code: D9961} # note\nservice: {kind: records_duplication}\ntitle: >\n\ta\n---\nprocedure: {code: D9961} # note\nservice: {kind: records_duplication}\ntitle: >2\n   a\n\n   b\n---\nprocedure: {code: D9961} # note\nservice: {kind: records_duplication}\ntitle: >\n  a\n  \n  b\n---\nprocedure: {code: D9961} # note\nservice: {kind: records_duplication}\ntitle: "\\u00e9\\t\\a"\n---\nprocedure: {code: D9961} # note\nservice: {kind: records_duplication}\ntitle: \'é\'\n',
 }
@@ -83,12 +88,12 @@ _DOC_SPLIT = re.compile(r"^(---|\.\.\.)(?:[ \t].*)?\r?$")
 
 def _split_line_by_line(text: str) -> list[tuple[int, str]]:
     """The document splitter as first written: every line tested and the chunks joined again."""
-    lines = text.split("\n")
+    lines = re.sub(r"\r(?!\n)", "\n", text).split("\n")          # a lone CR breaks a line too
     chunks: list[tuple[int, list[str]]] = []
     start, current = 0, []
     for number, line in enumerate(lines):
         if _DOC_SPLIT.match(line):
-            chunks.append((start, current))
+            chunks.append((start, current + [""] if current else current))   # ends in a newline
             start, current = number, [""]
             rest = line[3:].strip()
             if rest and not rest.startswith("#") and line.startswith("---"):
@@ -119,3 +124,36 @@ def test_document_cutting_edges_and_generated_files() -> None:
     for text in SPLIT_EDGES + list(TRICKY.values()) + [generated, generated.replace("\n", "\r\n")]:
         assert ys._split_documents(text) == _split_line_by_line(text), repr(text[:80])
     assert len(ys._split_documents(generated)) == 300
+
+
+def test_a_file_with_lone_cr_line_ends_keeps_every_document() -> None:
+    """Found by the adversarial trial: the second document was silently dropped (exit 0)."""
+    for ending in ("\r", "\r\n", "\n"):
+        text = ending.join(["id: first", "procedure: {code: D9961}", "---", "id: second",
+                            "procedure: {code: D0000}", "title: |", "  two", ""])
+        docs = ys.read_documents("cr.yaml", text)
+        assert [d.data["id"] for d in docs] == ["first", "second"], repr(ending)
+        assert [d.line for d in docs] == [1, 4]
+        assert docs[1].positions["procedure.code"][0] == 5
+
+
+def test_a_block_scalar_keeps_its_newline_wherever_its_document_sits() -> None:
+    """Found by the adversarial trial: a '|' scalar lost its final newline before a '---'."""
+    one = "id: a\nprocedure: {code: D9961}\ntitle: |\n  Copies for the lawyer\n"
+    docs = ys.read_documents("blk.yaml", one + "---\n" + one.replace("id: a", "id: b"))
+    assert [d.data["title"] for d in docs] == ["Copies for the lawyer\n"] * 2
+
+
+def test_a_second_document_the_cutting_missed_is_an_error_not_dropped() -> None:
+    """libyaml starts a document at a '---' after a byte-order mark; the cutting does not."""
+    docs = ys.read_documents("bom.yaml", "id: first\nprocedure: {code: D9961}\n\ufeff---\nid: second\n")
+    assert len(docs) == 1 and docs[0].data is None
+    message = docs[0].diagnostics[0].message
+    assert "second YAML document" in message or "invalid YAML" in message
+
+
+def test_nodes_of_two_documents_make_an_error_at_the_second() -> None:
+    nodes = list(ys._composer().compose_all("a: 1\n---\nb: 2\n"))
+    doc = ys._document_from_nodes("two.yaml", 0, 0, nodes)
+    assert doc.data is None and (doc.diagnostics[0].line, doc.diagnostics[0].col) == (3, 1)
+    assert "second YAML document" in doc.diagnostics[0].message
