@@ -294,6 +294,11 @@ class _Checker:
         if isinstance(value, (dict, list, bool)) or isinstance(value, float):
             self.at(path, f"'{path}' must be a code such as D9961, not {_kind(value)}")
             return None
+        if isinstance(value, str) and not value.isprintable():    # a zero-width space, a bidi mark
+            char = next(c for c in value if not c.isprintable())
+            self.at(path, f"'{path}' holds the invisible character U+{ord(char):04X}; "
+                    "a code is a letter and digits only")
+            return None
         return str(value)
 
     def _enum(self, value: Any, spec: Field, path: str) -> Any:

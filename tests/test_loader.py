@@ -180,6 +180,14 @@ def test_escaped_control_and_bidi_characters_are_rejected():
         assert "holds the invisible control character" in msg and msg.startswith("case.yaml:1:19:")
 
 
+def test_a_code_with_an_invisible_character_says_which():
+    """Adversarial trial: 'D9961' + RLM was judged malformed, and the terminal showed D9961."""
+    for escape, shown in (("\\u200f", "U+200F"), ("\\u200b", "U+200B"), ("\\ufeff", "U+FEFF"),
+                          ("\\u061c", "U+061C"), ("\\u00a0", "U+00A0")):
+        (msg,) = errors(f'procedure: {{code: "D9961{escape}"}}\n')
+        assert msg.startswith("case.yaml:1:19:") and f"invisible character {shown}" in msg, msg
+
+
 def test_an_empty_todo_is_an_error():
     (msg,) = errors(GOOD + "expect:\n  verdict: appropriate\n  todo: ''\n")
     assert "'expect.todo' needs the reason" in msg
