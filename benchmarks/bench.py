@@ -260,10 +260,13 @@ def evaluator_rows(kb_dir: Path | None, multi: Path, runs: int) -> dict[str, flo
     judgements = [explain.judge(s, t, kb) for s, t in zip(scenarios, traces)]
     codes = [(str(s.facts["procedure"]["code"]), normalize_code(str(s.facts["procedure"]["code"]))[0])
              for s in scenarios]
+    # ours and raw back to back in each round, so their ratio compares runs made under one load
+    medians, ratios = paired({"raw": raw, "evaluator": lambda: [ev.evaluate(f, e) for f, e in pairs]},
+                             max(runs, 5))
     out = {
-        "evaluator": cpu(lambda: [ev.evaluate(f, e) for f, e in pairs], runs) / n * 1e6,
+        "evaluator": medians["evaluator"] / n * 1e6, "over_raw": ratios["evaluator"],
         "project": cpu(lambda: [project(f) for f in facts], runs) / n * 1e6,
-        "raw": cpu(raw, runs) / n * 1e6,
+        "raw": medians["raw"] / n * 1e6,
         "plain": cpu(lambda: [pyeval.fired_rules(kb, f) for f in reference], runs) / n * 1e6,
         "enrich": cpu(lambda: [project(asserted_fact(s, kb, calcs)) for s in scenarios], runs) / n * 1e6,
         "result": cpu(lambda: [judge.result(s) for s in scenarios], runs) / n * 1e6,
@@ -405,13 +408,13 @@ def measure(args: argparse.Namespace, paths: dict[str, Path], sizes: list[int],
     ]
     for name, kb_dir in (("kb20", KB20), ("bundled kb", None)):
         ev = evaluator_rows(kb_dir, paths["multi"], runs)
-        over = ev["evaluator"] / ev["raw"]
+        over = ev["over_raw"]
         main_kb = name == "kb20"
         rows += [
             (f"evaluator ({name}, {ev['rules']} rules), per scenario", f"{ev['evaluator']:.0f} µs",
              "<= 150 µs" if main_kb else "", verdict(ev["evaluator"] <= 150) if main_kb else ""),
             (f"raw durable_rules, same rulesets and facts ({name})", f"{ev['raw']:.0f} µs", "", ""),
-            (f"ratio evaluator / raw durable ({name})", f"{over:.2f}x", "<= 1.3x" if main_kb else "",
+            (f"ratio evaluator / raw durable, median of per-round ratios ({name})", f"{over:.2f}x", "<= 1.3x" if main_kb else "",
              verdict(over <= 1.3) if main_kb else ""),
             (f"plain-Python reference, engine/pyeval.py ({name})", f"{ev['plain']:.0f} µs", "", ""),
             (f"firings per scenario ({name})", f"{ev['firings']:.2f}", "", ""),
