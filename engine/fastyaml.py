@@ -18,6 +18,7 @@ ruamel path. ``CDT_YAML=ruamel`` in the environment forces it (benchmarks, bisec
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from typing import Any, Callable
@@ -77,6 +78,17 @@ def _resolver_class() -> Any:
 _BY_FIRST: dict[str, list[tuple[str, Any]]] = {}
 
 
+def _resolve(kind: Any, value: Any, implicit: Any) -> str:
+    """The tag of a node as the YAML 1.2 core schema reads it (plain scalars by their text)."""
+    if kind is _ScalarNode:
+        if implicit[0]:
+            for tag, regexp in _BY_FIRST.get(value[:1], ()):
+                if regexp.match(value):
+                    return tag
+        return _STR
+    return _SEQ if kind is _SequenceNode else _MAP
+
+
 if AVAILABLE:
     class _Composer(_CParser, _resolver_class()):  # type: ignore[misc, valid-type]
         """libyaml's parser with the YAML 1.2 resolver: composes nodes, constructs nothing."""
@@ -92,14 +104,9 @@ if AVAILABLE:
         descend_resolver = staticmethod({}.get)      # (node, index) -> index, ignored
         ascend_resolver = staticmethod(tuple)        # () -> (), ignored
 
-        def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-            if kind is _ScalarNode:
-                if implicit[0]:
-                    for tag, regexp in _BY_FIRST.get(value[:1], ()):
-                        if regexp.match(value):
-                            return tag
-                return _STR
-            return _SEQ if kind is _SequenceNode else _MAP
+        # The tag depends on (kind, value, implicit) alone, and a batch's keys and enum values
+        # repeat: a C-level LRU cache answers most nodes without running Python code.
+        resolve = staticmethod(functools.lru_cache(maxsize=4096)(_resolve))
 
 
 # Characters libyaml and ruamel read differently: YAML 1.1 line breaks (NEL, LS, PS), which
