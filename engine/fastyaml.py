@@ -105,7 +105,8 @@ if AVAILABLE:
         ascend_resolver = staticmethod(tuple)        # () -> (), ignored
 
         # The tag depends on (kind, value, implicit) alone, and a batch's keys and enum values
-        # repeat: a C-level LRU cache answers most nodes without running Python code.
+        # repeat: a C-level LRU cache answers most nodes without running Python code. It keeps
+        # the texts it was asked about, so compose_nodes empties it after a big chunk.
         resolve = staticmethod(functools.lru_cache(maxsize=4096)(_resolve))
 
 
@@ -114,6 +115,11 @@ if AVAILABLE:
 # a plain scalar and ruamel refuses; a byte-order mark past the start. Text with any of them
 # takes the reference path, so both paths keep giving one answer.
 _READ_APART = re.compile("[\t\x85\u2028\u2029\ufeff]").search
+
+
+# The resolver's cache holds scalars of chunks up to this size only (4,096 entries of at most
+# this many characters), so a run over many files with huge scalars cannot pile them up.
+_CACHED_CHUNK_CHARS = 4096
 
 
 def compose_nodes(text: str) -> list[Any] | None:
@@ -130,6 +136,8 @@ def compose_nodes(text: str) -> list[Any] | None:
         return None
     finally:
         parser.dispose()
+        if len(text) > _CACHED_CHUNK_CHARS:           # its scalars may be long: keep none of them
+            _Composer.resolve.cache_clear()
 
 
 class _Mark:
