@@ -13,6 +13,7 @@ than one document. Nothing but the current units is held, so memory stays flat.
 from __future__ import annotations
 
 import gc
+import itertools
 import os
 import re
 from array import array
@@ -172,16 +173,10 @@ def _sliceable(chunks: list[tuple[int, str]]) -> bool:
 
 
 def _two_meaningful_lines(chunk: str) -> bool:
-    """Whether ``chunk`` has at least two lines that are not blank, comment or directive;
-    stops at the second (a document's first lines usually are), since planning runs in the
-    parent, which shares the cores with the workers."""
-    found = 0
-    for line in chunk.split("\n"):
-        if ys._meaningful(line):
-            found += 1
-            if found == 2:
-                return True
-    return False
+    """Whether ``chunk`` has at least two lines that are not blank, comment or directive; the
+    search stops at the second (a document's first lines usually are), since planning runs in
+    the parent, which shares the cores with the workers."""
+    return next(itertools.islice(ys._MEANINGFUL.finditer(chunk), 1, None), None) is not None
 
 
 def _jsonl_docs(text: str) -> tuple[tuple[int, int, str], ...]:

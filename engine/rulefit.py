@@ -33,7 +33,7 @@ def own_rules(code: str, facts: Mapping[str, Any], kb: KnowledgeBase) -> tuple[s
     a derived fact, the derivations) can read: a batch re-judges the same few candidates for
     scenarios that differ only in facts these rules never look at (issue 8)."""
     memo = per_kb(kb)
-    reads = memo.get(("reads", code)) or _reads(kb, code)
+    reads = _reads(kb, code)
     if not reads.decides:                 # nothing could accept or reject it: no need to re-judge
         return "silent", []
     key = reads.key(code, facts)

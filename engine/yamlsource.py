@@ -136,13 +136,8 @@ def _split_documents(text: str) -> list[tuple[int, str]]:
 # led by the newline before it so the regex engine looks for that literal, not at every character.
 _MARKERS = re.compile(r"\n((?:---|\.\.\.)(?:[ \t][^\n]*)?\r?)(?=\n|\Z)")
 _LONE_CR = re.compile(r"\r(?!\n)")
-# A line that is not blank, a comment or a directive: what _meaningful tells of one line.
+# A line that is not blank, a comment or a directive (after stripping its whitespace).
 _MEANINGFUL = re.compile(r"^[^\S\n]*[^\s#%]", re.M)
-
-
-def _meaningful(line: str) -> bool:
-    stripped = line.strip()
-    return bool(stripped) and not stripped.startswith("#") and not stripped.startswith("%")
 
 
 def _read_chunk(path: str, index: int, first_line: int, chunk: str) -> Document:

@@ -101,7 +101,12 @@ def _split_line_by_line(text: str) -> list[tuple[int, str]]:
         else:
             current.append(line)
     chunks.append((start, current))
-    return [(s, "\n".join(c)) for s, c in chunks if any(ys._meaningful(x) for x in c)]
+    return [(s, "\n".join(c)) for s, c in chunks if any(_meaningful(x) for x in c)]
+
+
+def _meaningful(line: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("#") and not stripped.startswith("%")
 
 
 SPLIT_EDGES = ["", "\n", "---", "---\n", "a: 1", "a: 1\n---", "---\n---\n", "...\n...", "--- \n...\t# x\n",
@@ -157,3 +162,22 @@ def test_nodes_of_two_documents_make_an_error_at_the_second() -> None:
     doc = ys._document_from_nodes("two.yaml", 0, 0, nodes)
     assert doc.data is None and (doc.diagnostics[0].line, doc.diagnostics[0].col) == (3, 1)
     assert "second YAML document" in doc.diagnostics[0].message
+
+
+def test_the_resolver_cache_keeps_no_scalar_of_a_big_chunk() -> None:
+    """Its entries hold the scalars' texts: a run over many files of huge scalars must not
+    pile them up (review of the cache's commit)."""
+    if not fastyaml.AVAILABLE:
+        pytest.skip("PyYAML with libyaml is not installed")
+    cache = fastyaml._Composer.resolve
+    fastyaml.compose_nodes("a: small\n")
+    assert cache.cache_info().currsize > 0
+    fastyaml.compose_nodes("a: " + "x" * 100_000 + "\n")
+    assert cache.cache_info().currsize == 0
+
+
+def test_planning_asks_for_two_meaningful_lines() -> None:
+    from engine import batch
+    assert batch._two_meaningful_lines("# c\n\na: 1\n  %x\nb: 2\n")
+    assert not batch._two_meaningful_lines("# c\n\na: 1\n  # d\n%YAML 1.2\n")
+    assert not batch._two_meaningful_lines("")
