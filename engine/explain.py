@@ -525,7 +525,7 @@ def _field_cite(cite: _Cite, scene: _Scene, item: int) -> Because:
     path = f"records[{item}].{cite.path}"
     hit = scene.cited_fields.get(path)
     if hit is None:
-        route = ("records", item, *cite.keys) if cite.plain else None
+        route = ("records", item, *cite.keys) if cite.plain else steps(path)
         hit = scene.cited_fields[path] = Because(path, _get(scene.data["records"][item], cite.keys),
                                                  scene.line(path, route))
     return hit
