@@ -175,25 +175,22 @@ def loader_rows(multi: Path, runs: int) -> dict[str, float]:
     return {k: v if k == "ratio" else v * 1e6 for k, v in out.items()}
 
 
-def raw_durable(compiled: Any, facts: list[dict[str, Any]]) -> Callable[[], list[list[str]]]:
+def raw_durable(compiled: Any, form: Any, facts: list[dict[str, Any]]) -> Callable[[], list[list[str]]]:
     """The same compiled rulesets and facts through durable's C binding with nothing of ours:
     assert_fact, start_action_for_state / complete_and_start_action, derived facts asserted
     back, delete_state. Returns a runner giving the fired rule names per fact.
 
-    The rulesets are the evaluator's (short field names, engine/payload.py) and the facts are
-    the ones it asserts: ``facts`` projected onto those fields, before timing starts (the
-    projection is part of preparing a scenario; its cost is in the enrichment row)."""
+    ``form`` is the evaluator's engine form (short field names, engine/payload.py) and
+    ``facts`` the ones it asserts, already projected onto those fields (the projection is
+    part of preparing a scenario; its cost is in the enrichment row)."""
     import durable_rules_engine as dre
 
     from engine import evaluator
-    from engine.payload import lower
 
     # Exactly the rulesets the evaluator creates, its always-matching sentinel rule included
     # (without it durable 2.0.28 corrupts its heap; see engine/evaluator.py).
     sentinel = {evaluator.SENTINEL: evaluator._SENTINEL_RULE}
     tag = f"raw{os.getpid()}x{id(facts)}"
-    form = lower(compiled)
-    facts = [form.project(f) for f in facts]
     handles = [dre.create_ruleset(f"{tag}s{i}", json.dumps({**s, **sentinel}, sort_keys=True))
                for i, s in enumerate(form.shards)]
     derives, consumers = compiled.derives, compiled.consumers
@@ -250,7 +247,7 @@ def evaluator_rows(kb_dir: Path | None, multi: Path, runs: int) -> dict[str, flo
     project = ev.form.project
     engine_facts = [project(f) for f in facts]
     pairs = list(zip(facts, engine_facts))
-    raw = raw_durable(judge.compiled, facts)
+    raw = raw_durable(judge.compiled, ev.form, engine_facts)
     ours_fired = [sorted({f.rule for f in ev.evaluate(fact).firings}) for fact in facts]
     raw_fired = [sorted(set(r)) for r in raw()]
     plain_fired = [sorted(pyeval.fired_rules(kb, f)) for f in reference]
